@@ -1,0 +1,23 @@
+// Package codec frames RPC messages on a byte stream in one wire format, in
+// both directions, and adapts every format to net/rpc's ClientCodec and
+// ServerCodec.
+//
+// A [Codec] is one wire format: [Gob], [JSONRPC] (1.0, byte-compatible with
+// net/rpc/jsonrpc), [JSONRPC2], [Msgpack] (msgpack-rpc through
+// github.com/vmihailenco/msgpack/v5) and [MsgpackUgorji] (the same wire
+// through github.com/ugorji/go/codec). [Codec.NewConn] turns a byte stream
+// into a [Conn], a stream of frames — requests, responses and notifications
+// — that may flow both ways on one connection. Package peer builds its
+// two-way calls on that.
+//
+// For plain one-direction net/rpc use, [NewClientCodec] and [NewServerCodec]
+// turn a Conn into the standard library's interfaces, exactly as
+// net/rpc/jsonrpc is used:
+//
+//	client := rpc.NewClientWithCodec(codec.NewClientCodec(codec.Msgpack.NewConn(conn, nil)))
+//	server.ServeCodec(codec.NewServerCodec(codec.Msgpack.NewConn(conn, nil)))
+//
+// Every Conn bounds the size of a frame it reads ([Options.MaxFrameSize]);
+// a longer frame, or a malformed one, ends the connection with an error and
+// is never allocated. The wire formats are written down in docs/wire.md.
+package codec

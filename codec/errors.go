@@ -1,0 +1,19 @@
+package codec
+
+import "errors"
+
+// Errors a Conn returns. Each ends the connection except where it says
+// otherwise.
+var (
+	// ErrFrameTooLarge: a frame is longer than Options.MaxFrameSize.
+	ErrFrameTooLarge = errors.New("codec: frame too large")
+	// ErrTooDeep: a frame nests deeper than the decoder allows.
+	ErrTooDeep = errors.New("codec: frame nested too deeply")
+	// ErrMalformed: the bytes are not a frame of the wire format.
+	ErrMalformed = errors.New("codec: malformed frame")
+	// ErrInvalidParams: a request's parameters do not fit the method's
+	// argument. It fails that call only.
+	ErrInvalidParams = errors.New("codec: invalid params")
+	// ErrUnknownCodec: ByName was given a name it does not know.
+	ErrUnknownCodec = errors.New("codec: unknown codec")
+)

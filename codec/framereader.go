@@ -1,0 +1,100 @@
+package codec
+
+import (
+	"errors"
+	"fmt"
+	"io"
+)
+
+// initialReadBuffer is the read buffer of a fresh connection: small, because
+// idle connections are many; it grows with the frames it meets.
+const initialReadBuffer = 4 << 10
+
+// frameReader buffers a stream so that a scanner can find where the next
+// frame ends and hand out the whole frame as one slice, without copying it.
+// A frame slice stays valid until the next call to need.
+type frameReader struct {
+	r          io.Reader
+	buf        []byte
+	start, end int // unread bytes are buf[start:end]
+	max        int // the largest frame
+	err        error
+}
+
+func newFrameReader(r io.Reader, max int) *frameReader {
+	return &frameReader{r: r, max: max}
+}
+
+// need makes the first n unread bytes available and returns them. It fails
+// with ErrFrameTooLarge when n passes the frame limit, io.EOF when the
+// stream ends before any byte of a frame, and io.ErrUnexpectedEOF when it
+// ends inside one.
+func (fr *frameReader) need(n int) ([]byte, error) {
+	if fr.end-fr.start >= n {
+		return fr.buf[fr.start : fr.start+n], nil
+	}
+	if n > fr.max {
+		return nil, fmt.Errorf("%w: more than %d bytes", ErrFrameTooLarge, fr.max)
+	}
+	if fr.err != nil {
+		return nil, fr.readErr()
+	}
+	if fr.start+n > cap(fr.buf) {
+		fr.grow(n)
+	}
+	for fr.end-fr.start < n {
+		m, err := fr.r.Read(fr.buf[fr.end:cap(fr.buf)])
+		fr.end += m
+		if err != nil && fr.end-fr.start < n {
+			fr.err = err
+			return nil, fr.readErr()
+		}
+	}
+	return fr.buf[fr.start : fr.start+n], nil
+}
+
+func (fr *frameReader) readErr() error {
+	if errors.Is(fr.err, io.EOF) {
+		if fr.end == fr.start {
+			return io.EOF
+		}
+		return io.ErrUnexpectedEOF
+	}
+	return fr.err
+}
+
+// grow moves the unread bytes to the front of a buffer that holds n bytes.
+func (fr *frameReader) grow(n int) {
+	unread := fr.end - fr.start
+	size := cap(fr.buf)
+	if size == 0 {
+		size = initialReadBuffer
+	}
+	for size < n {
+		size *= 2
+	}
+	if size > fr.max+initialReadBuffer {
+		size = max(n, fr.max) + initialReadBuffer
+	}
+	buf := fr.buf
+	if size > cap(fr.buf) {
+		buf = make([]byte, size)
+	}
+	copy(buf, fr.buf[fr.start:fr.end])
+	fr.buf = buf[:size]
+	fr.start, fr.end = 0, unread
+}
+
+// consume marks the first n unread bytes read.
+func (fr *frameReader) consume(n int) {
+	fr.start += n
+	if fr.start == fr.end {
+		fr.start, fr.end = 0, 0
+		if cap(fr.buf) > 4*initialReadBuffer*16 {
+			fr.buf = nil // drop a large frame's buffer once it is spent
+		}
+	}
+}
+
+// buffered reports how many unread bytes are buffered.
+func (fr *frameReader) buffered() int { return fr.end - fr.start }

@@ -1,0 +1,89 @@
+package codec
+
+import (
+	"io"
+	"sync"
+	"sync/atomic"
+)
+
+// flushAt is the buffered size past which a writer flushes even when others
+// wait to write, so a burst of frames cannot grow the buffer without bound.
+const flushAt = 64 << 10
+
+// frameWriter buffers whole frames and writes them to the stream, grouping
+// the frames of concurrent writers into one Write: a writer flushes only when
+// no other writer is waiting for the lock, and the last of them flushes for
+// all. A frame that fails to encode is cut from the buffer, so the stream
+// never carries half a frame.
+type frameWriter struct {
+	w             io.Writer
+	framePerWrite bool
+
+	waiting atomic.Int32 // writers in or waiting for lock
+	mu      sync.Mutex
+	buf     []byte
+	err     error // first write error; latched
+}
+
+// lock takes the writer for one frame and returns the offset the frame
+// starts at, or the latched write error.
+func (fw *frameWriter) lock() (mark int, err error) {
+	fw.waiting.Add(1)
+	fw.mu.Lock()
+	if fw.err != nil {
+		fw.waiting.Add(-1)
+		fw.mu.Unlock()
+		return 0, fw.err
+	}
+	return len(fw.buf), nil
+}
+
+// unlock ends the frame begun at mark. encErr, if not nil, drops the frame.
+func (fw *frameWriter) unlock(mark int, encErr error) error {
+	if encErr != nil {
+		fw.buf = fw.buf[:mark]
+	}
+	last := fw.waiting.Add(-1) == 0
+	var err error
+	if last || fw.framePerWrite || len(fw.buf) >= flushAt {
+		err = fw.flush()
+	}
+	fw.mu.Unlock()
+	if encErr != nil {
+		return encErr
+	}
+	return err
+}
+
+func (fw *frameWriter) flush() error {
+	if len(fw.buf) == 0 {
+		return nil
+	}
+	_, err := fw.w.Write(fw.buf)
+	if err != nil {
+		fw.err = err
+	}
+	if cap(fw.buf) > flushAt {
+		fw.buf = nil // do not keep a large frame's buffer on an idle connection
+	} else {
+		fw.buf = fw.buf[:0]
+	}
+	return err
+}
+
+// Write appends p to the frame being written: encoders write through it.
+func (fw *frameWriter) Write(p []byte) (int, error) {
+	fw.buf = append(fw.buf, p...)
+	return len(p), nil
+}
+
+// WriteByte and WriteString spare encoders their own buffering.
+func (fw *frameWriter) WriteByte(b byte) error {
+	fw.buf = append(fw.buf, b)
+	return nil
+}
+
+func (fw *frameWriter) WriteString(s string) (int, error) {
+	fw.buf = append(fw.buf, s...)
+	return len(s), nil
+}

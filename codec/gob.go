@@ -1,0 +1,209 @@
+package codec
+
+import (
+	"bufio"
+	"encoding/binary"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"io"
+	"net/rpc"
+	"sync"
+)
+
+type gobCodec struct{}
+
+func (gobCodec) Name() string { return "gob" }
+
+func (gobCodec) NewConn(rwc io.ReadWriteCloser, opts *Options) Conn {
+	c := &gobConn{rwc: rwc}
+	c.fw.w, c.fw.framePerWrite = rwc, opts.framePerWrite()
+	c.in = gobLimitReader{br: bufio.NewReader(rwc), max: opts.maxFrameSize()}
+	c.dec = gob.NewDecoder(&c.in)
+	c.enc = gob.NewEncoder(&c.fw)
+	return c
+}
+
+// gobHeader is the header of two-way gob: the fields of net/rpc's Request
+// and Response, plus the frame's kind. gob matches fields by name and skips
+// those a side does not know, so net/rpc's own codec reads it, and it reads
+// net/rpc's headers (whose Kind is then zero).
+type gobHeader struct {
+	ServiceMethod string
+	Seq           uint64
+	Error         string
+	Kind          Kind
+}
+
+// gobConn frames net/rpc's gob stream: a header value, then a body value,
+// on one gob stream per direction. Used one way through the net/rpc
+// adapters it writes net/rpc's own header types, byte for byte; used both
+// ways it writes gobHeader.
+type gobConn struct {
+	rwc io.ReadWriteCloser
+	in  gobLimitReader
+	dec *gob.Decoder
+	rh  gobHeader
+
+	fw   frameWriter
+	enc  *gob.Encoder
+	only Kind // the kind this one-way connection reads; zero for two-way
+	req  rpc.Request
+	resp rpc.Response
+	wh   gobHeader
+
+	readErr   error
+	closeOnce sync.Once
+	closeErr  error
+}
+
+func (c *gobConn) oneWay(reads Kind) { c.only = reads }
+
+func (c *gobConn) ReadHeader(h *Header) error {
+	if c.readErr != nil {
+		return c.readErr
+	}
+	c.rh = gobHeader{}
+	if err := c.dec.Decode(&c.rh); err != nil {
+		c.readErr = c.streamErr(err)
+		return c.readErr
+	}
+	*h = Header{Kind: c.rh.Kind, ServiceMethod: c.rh.ServiceMethod, Seq: c.rh.Seq, Error: c.rh.Error}
+	return nil
+}
+
+func (c *gobConn) ReadBody(v any) error {
+	if c.readErr != nil {
+		return c.readErr
+	}
+	err := c.dec.Decode(v)
+	if err != nil && c.in.err != nil {
+		c.readErr = c.streamErr(err) // the stream broke, not just this value
+		return c.readErr
+	}
+	return err
+}
+
+// streamErr keeps io.EOF between frames as it is and makes every other
+// header failure say it was gob.
+func (c *gobConn) streamErr(err error) error {
+	if errors.Is(err, io.EOF) || c.in.err != nil && errors.Is(err, c.in.err) {
+		return err
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return err
+	}
+	return fmt.Errorf("%w: gob: %v", ErrMalformed, err)
+}
+
+// invalidBody is what net/rpc sends as the body of an error response.
+var invalidBody = struct{}{}
+
+func (c *gobConn) Write(h *Header, v any) error {
+	mark, err := c.fw.lock()
+	if err != nil {
+		return err
+	}
+	switch {
+	case c.only == Response && h.Kind == Request:
+		c.req = rpc.Request{ServiceMethod: h.ServiceMethod, Seq: h.Seq}
+		err = c.enc.Encode(&c.req)
+	case c.only == Request && h.Kind == Response:
+		c.resp = rpc.Response{ServiceMethod: h.ServiceMethod, Seq: h.Seq, Error: h.Error}
+		err = c.enc.Encode(&c.resp)
+	default:
+		c.wh = gobHeader{Kind: h.Kind, ServiceMethod: h.ServiceMethod, Seq: h.Seq, Error: h.Error}
+		err = c.enc.Encode(&c.wh)
+	}
+	if err == nil {
+		if v == nil || h.Error != "" {
+			v = invalidBody
+		}
+		if err = c.enc.Encode(v); err != nil {
+			// The header is out; keep the stream in step with a stand-in
+			// body, which the reader fails to decode into its reply.
+			if err2 := c.enc.Encode(invalidBody); err2 != nil {
+				return c.fw.unlock(mark, err2)
+			}
+			c.fw.unlock(mark, nil)
+			return fmt.Errorf("codec: gob encoding body: %w", err)
+		}
+	}
+	return c.fw.unlock(mark, err)
+}
+
+func (c *gobConn) Close() error {
+	c.closeOnce.Do(func() { c.closeErr = c.rwc.Close() })
+	return c.closeErr
+}
+
+// gobLimitReader passes a gob stream through to gob.Decoder one message at
+// a time, checking each message's length prefix against the frame limit
+// before gob allocates a buffer for it.
+type gobLimitReader struct {
+	br     *bufio.Reader
+	max    int
+	remain int // bytes of the current message, prefix included, not yet passed on
+	err    error
+}
+
+// begin reads the length prefix of the next message without consuming it.
+// gob writes an unsigned integer as one byte below 0x80, or as a byte
+// holding minus its length followed by that many big-endian bytes.
+func (g *gobLimitReader) begin() error {
+	p, err := g.br.Peek(1)
+	if err != nil {
+		return err
+	}
+	prefix, size := 1, uint64(p[0])
+	if p[0] >= 0x80 {
+		n := int(-int8(p[0]))
+		if n < 1 || n > 8 {
+			return fmt.Errorf("%w: gob message length prefix 0x%02x", ErrMalformed, p[0])
+		}
+		if p, err = g.br.Peek(1 + n); err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
+		var be [8]byte
+		copy(be[8-n:], p[1:])
+		prefix, size = 1+n, binary.BigEndian.Uint64(be[:])
+	}
+	if size > uint64(g.max) {
+		return fmt.Errorf("%w: gob message of %d bytes, limit %d", ErrFrameTooLarge, size, g.max)
+	}
+	g.remain = prefix + int(size)
+	return nil
+}
+
+func (g *gobLimitReader) Read(p []byte) (int, error) {
+	if g.err == nil && g.remain == 0 {
+		g.err = g.begin()
+	}
+	if g.err != nil {
+		return 0, g.err
+	}
+	if len(p) > g.remain {
+		p = p[:g.remain]
+	}
+	n, err := g.br.Read(p)
+	g.remain -= n
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		g.err = err
+	}
+	return n, err
+}
+
+// ReadByte keeps gob.Decoder from wrapping the reader in a second buffer.
+func (g *gobLimitReader) ReadByte() (byte, error) {
+	var b [1]byte
+	if _, err := g.Read(b[:]); err != nil {
+		return 0, err
+	}
+	return b[0], nil
+}

@@ -1,0 +1,327 @@
+package codec
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"sync"
+)
+
+type jsonCodec struct{ v2 bool }
+
+func (c jsonCodec) Name() string {
+	if c.v2 {
+		return "jsonrpc2"
+	}
+	return "jsonrpc"
+}
+
+func (c jsonCodec) NewConn(rwc io.ReadWriteCloser, opts *Options) Conn {
+	jc := &jsonConn{v2: c.v2, rwc: rwc, fr: newFrameReader(rwc, opts.maxFrameSize())}
+	jc.fw.w, jc.fw.framePerWrite = rwc, opts.framePerWrite()
+	jc.enc = json.NewEncoder(&jc.fw)
+	return jc
+}
+
+// jsonConn speaks JSON-RPC 1.0 (as net/rpc/jsonrpc does) or 2.0. A frame
+// with a "method" is a request, or a notification when it has no id (2.0)
+// or a null id (1.0); any other frame is a response. The ids of incoming
+// requests, of any JSON type, are renumbered to Seqs and written back
+// verbatim in the responses; outgoing requests use their Seq as the id.
+type jsonConn struct {
+	v2  bool
+	rwc io.ReadWriteCloser
+	fr  *frameReader
+
+	queue   []jsonIn // messages of a batch not yet handed out
+	cur     jsonIn   // the message whose body ReadBody reads
+	readErr error
+
+	fw  frameWriter
+	enc *json.Encoder
+
+	mu      sync.Mutex
+	nextSeq uint64
+	pending map[uint64]*jsonCall // incoming requests awaiting our response
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// jsonIn is one message read, waiting to be handed out.
+type jsonIn struct {
+	h    Header
+	body json.RawMessage // params or result
+}
+
+// jsonCall is an incoming request awaiting our response.
+type jsonCall struct {
+	id        json.RawMessage
+	batch     *jsonBatch
+	badParams bool
+}
+
+// jsonBatch gathers the responses to one JSON-RPC 2.0 batch, which go back
+// as one array once every request in it is answered.
+type jsonBatch struct {
+	waiting int
+	parts   [][]byte
+}
+
+// jsonWire is every member a JSON-RPC message may have. A member that is
+// absent stays empty; one that is null holds "null".
+type jsonWire struct {
+	Version json.RawMessage `json:"jsonrpc"`
+	Method  json.RawMessage `json:"method"`
+	ID      json.RawMessage `json:"id"`
+	Params  json.RawMessage `json:"params"`
+	Result  json.RawMessage `json:"result"`
+	Error   json.RawMessage `json:"error"`
+}
+
+func (c *jsonConn) ReadHeader(h *Header) error {
+	for len(c.queue) == 0 {
+		if c.readErr != nil {
+			return c.readErr
+		}
+		if err := c.readFrame(); err != nil {
+			c.readErr = err
+			return err
+		}
+	}
+	c.cur = c.queue[0]
+	c.queue[0] = jsonIn{}
+	c.queue = c.queue[1:]
+	*h = c.cur.h
+	return nil
+}
+
+// readFrame reads one frame and queues the messages in it. Bytes that are
+// not a JSON-RPC message get an error response in 2.0 and end the
+// connection in 1.0, as net/rpc/jsonrpc does.
+func (c *jsonConn) readFrame() error {
+	n, err := scanJSON(c.fr)
+	if errors.Is(err, errNotJSONFrame) && c.v2 {
+		skipLine(c.fr)
+		return c.writeError(nil, nil, codeParseError, "Parse error: not a JSON object or array")
+	}
+	if err != nil {
+		return err
+	}
+	frame, _ := c.fr.need(n)
+	c.fr.consume(n)
+	c.queue = c.queue[:0]
+	if frame[0] != '[' {
+		in, ok, err := c.parse(frame, nil)
+		if ok {
+			c.queue = append(c.queue, in)
+		}
+		return err
+	}
+	if !c.v2 {
+		return fmt.Errorf("%w: JSON-RPC 1.0 has no batches", ErrMalformed)
+	}
+	var elems []json.RawMessage
+	if err := json.Unmarshal(frame, &elems); err != nil {
+		return c.writeError(nil, nil, codeParseError, "Parse error: "+err.Error())
+	}
+	if len(elems) == 0 {
+		return c.writeError(nil, nil, codeInvalidRequest, "Invalid Request: empty batch")
+	}
+	batch := &jsonBatch{}
+	for _, e := range elems {
+		in, ok, err := c.parse(e, batch)
+		if err != nil {
+			return err
+		}
+		if ok {
+			c.queue = append(c.queue, in)
+		}
+	}
+	c.mu.Lock()
+	done := batch.waiting == 0 && len(batch.parts) > 0
+	c.mu.Unlock()
+	if done { // every element was invalid: answer at once
+		return c.writeBatch(batch)
+	}
+	return nil
+}
+
+// parse turns one message into a jsonIn. ok is false when the message was
+// answered with an error (2.0) or is to be ignored; err ends the connection.
+func (c *jsonConn) parse(raw []byte, batch *jsonBatch) (in jsonIn, ok bool, err error) {
+	var w jsonWire
+	if err := json.Unmarshal(raw, &w); err != nil {
+		if !c.v2 {
+			return in, false, fmt.Errorf("%w: JSON-RPC: %v", ErrMalformed, err)
+		}
+		if raw[0] == '{' {
+			return in, false, c.writeError(nil, batch, codeParseError, "Parse error: "+err.Error())
+		}
+		return in, false, c.writeError(nil, batch, codeInvalidRequest, "Invalid Request: not an object")
+	}
+	if len(w.Method) == 0 {
+		return c.parseResponse(&w)
+	}
+	id := w.ID
+	if c.v2 {
+		if !validJSONID(id) {
+			return in, false, c.writeError(nil, batch, codeInvalidRequest, "Invalid Request: id must be a string, number or null")
+		}
+		if string(w.Version) != `"2.0"` {
+			return in, false, c.writeError(id, batch, codeInvalidRequest, `Invalid Request: "jsonrpc" must be "2.0"`)
+		}
+		if p := w.Params; len(p) > 0 && p[0] != '[' && p[0] != '{' {
+			return in, false, c.writeError(id, batch, codeInvalidRequest, "Invalid Request: params must be an array or an object")
+		}
+	}
+	if err := json.Unmarshal(w.Method, &in.h.ServiceMethod); err != nil {
+		if !c.v2 {
+			return in, false, fmt.Errorf("%w: JSON-RPC method is not a string", ErrMalformed)
+		}
+		return in, false, c.writeError(id, batch, codeInvalidRequest, "Invalid Request: method must be a string")
+	}
+	in.body = w.Params
+	if len(id) == 0 || !c.v2 && string(id) == "null" {
+		in.h.Kind = Notification
+		return in, true, nil
+	}
+	in.h.Kind = Request
+	c.mu.Lock()
+	in.h.Seq = c.nextSeq
+	c.nextSeq++
+	if c.pending == nil {
+		c.pending = make(map[uint64]*jsonCall)
+	}
+	c.pending[in.h.Seq] = &jsonCall{id: id, batch: batch}
+	if batch != nil {
+		batch.waiting++
+	}
+	c.mu.Unlock()
+	return in, true, nil
+}
+
+// parseResponse reads a response to one of our requests, whose id is the
+// request's Seq. A response we cannot match is dropped.
+func (c *jsonConn) parseResponse(w *jsonWire) (in jsonIn, ok bool, err error) {
+	seq, ok := parseSeq(w.ID)
+	if !ok {
+		if len(w.Result) == 0 && len(w.Error) == 0 {
+			if c.v2 {
+				return in, false, c.writeError(nil, nil, codeInvalidRequest, "Invalid Request: no method")
+			}
+			return in, false, fmt.Errorf("%w: JSON-RPC message with neither method nor result", ErrMalformed)
+		}
+		return in, false, nil // e.g. the answer to a request we could not send
+	}
+	in.h = Header{Kind: Response, Seq: seq}
+	if len(w.Error) > 0 && string(w.Error) != "null" {
+		in.h.Error = jsonErrorText(w.Error)
+	}
+	in.body = w.Result
+	return in, true, nil
+}
+
+// parseSeq reads an id we sent: a number, or a string of digits from a peer
+// that turned it into one.
+func parseSeq(id json.RawMessage) (uint64, bool) {
+	s := string(bytes.Trim(id, `"`))
+	seq, err := strconv.ParseUint(s, 10, 64)
+	return seq, err == nil
+}
+
+// validJSONID: JSON-RPC 2.0 ids are strings, numbers or null, if present.
+func validJSONID(id json.RawMessage) bool {
+	if len(id) == 0 {
+		return true
+	}
+	switch id[0] {
+	case '{', '[', 't', 'f':
+		return false
+	}
+	return true
+}
+
+// jsonErrorText renders a response's error member: a 2.0 error object's
+// message, a 1.0 string, or whatever a foreign peer sent.
+func jsonErrorText(raw json.RawMessage) string {
+	var obj struct {
+		Code    *int64 `json:"code"`
+		Message string `json:"message"`
+	}
+	if raw[0] == '{' && json.Unmarshal(raw, &obj) == nil && obj.Code != nil {
+		if obj.Message == "" {
+			return fmt.Sprintf("jsonrpc2: error code %d", *obj.Code)
+		}
+		return obj.Message
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return string(raw)
+	}
+	return remoteErrorText(v)
+}
+
+func (c *jsonConn) ReadBody(v any) error {
+	body := c.cur.body
+	c.cur.body = nil
+	if v == nil || len(body) == 0 {
+		return nil
+	}
+	if c.cur.h.Kind == Response {
+		return json.Unmarshal(body, v)
+	}
+	err := decodeJSONParams(v, body)
+	if err != nil && c.cur.h.Kind == Request {
+		c.mu.Lock()
+		if call := c.pending[c.cur.h.Seq]; call != nil {
+			call.badParams = true
+		}
+		c.mu.Unlock()
+	}
+	return err
+}
+
+// decodeJSONParams follows the same rules as msgpack-rpc's decodeParams:
+// one element of an array into v, or the whole array when v is a list or a
+// struct; an object (by-name params) into v as it is.
+func decodeJSONParams(v any, params json.RawMessage) error {
+	if string(params) == "null" {
+		return nil
+	}
+	var err error
+	if params[0] != '[' {
+		err = json.Unmarshal(params, v)
+	} else {
+		var list []json.RawMessage
+		if err = json.Unmarshal(params, &list); err == nil {
+			switch n := len(list); {
+			case n == 1 && !(wantsListFromOne(v) && isJSONScalar(list[0])):
+				err = json.Unmarshal(list[0], v)
+			case takesWholeList(v):
+				err = json.Unmarshal(params, v)
+			case n == 0:
+				return nil
+			default:
+				return fmt.Errorf("%w: %d params for one %T argument", ErrInvalidParams, n, v)
+			}
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidParams, err)
+	}
+	return nil
+}
+
+func (c *jsonConn) Close() error {
+	c.closeOnce.Do(func() { c.closeErr = c.rwc.Close() })
+	return c.closeErr
+}
+
+// isJSONScalar: the value is a number or a boolean.
+func isJSONScalar(v json.RawMessage) bool {
+	return len(v) > 0 && (v[0] == '-' || v[0] >= '0' && v[0] <= '9' || v[0] == 't' || v[0] == 'f')
+}

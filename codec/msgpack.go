@@ -1,0 +1,253 @@
+package codec
+
+import (
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+)
+
+// msgpack-rpc message types, the first element of every message.
+const (
+	mpRequest      = 0
+	mpResponse     = 1
+	mpNotification = 2
+)
+
+// notifyBit marks the Seq the server adapter hands net/rpc for a
+// notification, so that the response net/rpc writes for it is dropped.
+// msgpack-rpc msgids are 32-bit and JSON ids are renumbered, so real
+// requests never carry it.
+const notifyBit = 1 << 63
+
+type msgpackCodec struct {
+	name   string
+	engine func(*frameWriter) msgpackEngine
+}
+
+func (c msgpackCodec) Name() string { return c.name }
+
+func (c msgpackCodec) NewConn(rwc io.ReadWriteCloser, opts *Options) Conn {
+	mc := &msgpackConn{rwc: rwc, fr: newFrameReader(rwc, opts.maxFrameSize())}
+	mc.fw.w, mc.fw.framePerWrite = rwc, opts.framePerWrite()
+	mc.eng = c.engine(&mc.fw)
+	return mc
+}
+
+// msgpackEngine encodes and decodes bodies; the framing is msgpackConn's.
+type msgpackEngine interface {
+	encode(v any) error          // append v to the frame writer
+	decode(b []byte, v any) error // b is one whole msgpack value
+}
+
+// msgpackConn speaks msgpack-rpc:
+//
+//	[0, msgid, method, params]  request
+//	[1, msgid, error, result]   response
+//	[2, method, params]         notification
+type msgpackConn struct {
+	rwc   io.ReadWriteCloser
+	fr    *frameReader
+	stack []uint64
+	eng   msgpackEngine
+	fw    frameWriter
+
+	// The frame just read: its body is params or result.
+	body     []byte
+	isParams bool
+	readErr  error
+
+	lastSeq   atomic.Uint64 // the latest request Seq written, to widen 32-bit msgids
+	closeOnce sync.Once
+	closeErr  error
+}
+
+func (c *msgpackConn) ReadHeader(h *Header) error {
+	if c.readErr != nil {
+		return c.readErr
+	}
+	if err := c.readHeader(h); err != nil {
+		c.readErr = err
+		return err
+	}
+	return nil
+}
+
+func (c *msgpackConn) readHeader(h *Header) error {
+	n, stack, err := scanMsgpack(c.fr, c.stack)
+	c.stack = stack
+	if err != nil {
+		return err
+	}
+	frame, _ := c.fr.need(n)
+	c.fr.consume(n)
+	*h = Header{}
+	c.body, c.isParams = nil, false
+
+	size, off, ok := mpArrayLen(frame, 0)
+	if !ok || size < 3 {
+		return fmt.Errorf("%w: msgpack-rpc message is not an array of 3 or 4", ErrMalformed)
+	}
+	typ, off, ok := mpUint(frame, off)
+	if !ok {
+		return fmt.Errorf("%w: msgpack-rpc message type is not an integer", ErrMalformed)
+	}
+	switch {
+	case typ == mpRequest && size == 4:
+		h.Kind = Request
+		if h.Seq, off, ok = mpUint(frame, off); !ok {
+			return fmt.Errorf("%w: msgpack-rpc request msgid is not a non-negative integer", ErrMalformed)
+		}
+		if h.ServiceMethod, off, ok = mpString(frame, off); !ok {
+			return fmt.Errorf("%w: msgpack-rpc request method is not a string", ErrMalformed)
+		}
+		c.body, c.isParams = frame[off:], true
+	case typ == mpNotification && size == 3:
+		h.Kind = Notification
+		if h.ServiceMethod, off, ok = mpString(frame, off); !ok {
+			return fmt.Errorf("%w: msgpack-rpc notification method is not a string", ErrMalformed)
+		}
+		c.body, c.isParams = frame[off:], true
+	case typ == mpResponse && size == 4:
+		h.Kind = Response
+		var msgid uint64
+		if msgid, off, ok = mpUint(frame, off); !ok {
+			return fmt.Errorf("%w: msgpack-rpc response msgid is not a non-negative integer", ErrMalformed)
+		}
+		h.Seq = widenMsgid(msgid, c.lastSeq.Load())
+		end, err := mpSkip(frame, off)
+		if err != nil {
+			return err
+		}
+		if frame[off] != 0xc0 { // not nil: the call failed
+			h.Error = c.errorText(frame[off:end])
+		}
+		c.body = frame[end:]
+	default:
+		return fmt.Errorf("%w: msgpack-rpc message of type %d with %d elements", ErrMalformed, typ, size)
+	}
+	return nil
+}
+
+// widenMsgid recovers the 64-bit Seq of a response from its 32-bit msgid:
+// the Seq at or below the latest one sent whose low 32 bits are msgid. Calls
+// in flight are far fewer than 2^32, so the match is the call.
+func widenMsgid(msgid, last uint64) uint64 {
+	if msgid > 0xffffffff || last <= 0xffffffff {
+		return msgid
+	}
+	seq := last&^0xffffffff | msgid
+	if seq > last {
+		seq -= 1 << 32
+	}
+	return seq
+}
+
+// errorText turns the error element of a response, which foreign peers fill
+// with any msgpack value, into a readable message.
+func (c *msgpackConn) errorText(raw []byte) string {
+	var v any
+	if err := c.eng.decode(raw, &v); err != nil {
+		return fmt.Sprintf("msgpack-rpc error (undecodable: %v)", err)
+	}
+	return remoteErrorText(v)
+}
+
+func (c *msgpackConn) ReadBody(v any) error {
+	body := c.body
+	c.body = nil
+	if v == nil || body == nil {
+		return nil
+	}
+	if !c.isParams {
+		return c.eng.decode(body, v)
+	}
+	return decodeParams(v, body, c.eng.decode)
+}
+
+// decodeParams decodes a msgpack-rpc params array into the argument v: its
+// one element when it has one, the whole array when v is a list or a
+// struct, which then takes the params in order. A map (by-name params) is
+// decoded into v as it is.
+func decodeParams(v any, params []byte, decode func([]byte, any) error) error {
+	if len(params) == 0 || params[0] == 0xc0 {
+		return nil // no params: v keeps its zero value
+	}
+	n, off, isArray := mpArrayLen(params, 0)
+	var err error
+	switch {
+	case !isArray:
+		err = decode(params, v)
+	case n == 1:
+		if wantsListFromOne(v) && isMpScalar(params[off]) {
+			err = decode(params, v)
+		} else {
+			err = decode(params[off:], v)
+		}
+	case takesWholeList(v):
+		err = decode(params, v)
+	case n == 0:
+		return nil
+	default:
+		return fmt.Errorf("%w: %d params for one %T argument", ErrInvalidParams, n, v)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidParams, err)
+	}
+	return nil
+}
+
+// isMpScalar: the format byte starts a number or boolean.
+func isMpScalar(b byte) bool {
+	return b <= 0x7f || b >= 0xe0 || b == 0xc2 || b == 0xc3 || b >= 0xca && b <= 0xd3
+}
+
+func (c *msgpackConn) Write(h *Header, v any) error {
+	mark, err := c.fw.lock()
+	if err != nil {
+		return err
+	}
+	b := c.fw.buf
+	switch h.Kind {
+	case Request:
+		c.lastSeq.Store(h.Seq)
+		b = append(b, 0x94, mpRequest)
+		b = appendMpUint(b, h.Seq&0xffffffff)
+		b = appendMpString(b, h.ServiceMethod)
+	case Notification:
+		b = append(b, 0x93, mpNotification)
+		b = appendMpString(b, h.ServiceMethod)
+	case Response:
+		b = append(b, 0x94, mpResponse)
+		b = appendMpUint(b, h.Seq)
+		if h.Error != "" {
+			c.fw.buf = append(appendMpString(b, h.Error), 0xc0)
+			return c.fw.unlock(mark, nil)
+		}
+		c.fw.buf = append(b, 0xc0)
+		if err = c.eng.encode(v); err != nil {
+			// Answer with the reason instead of leaving the caller waiting.
+			c.fw.buf = append(appendMpString(c.fw.buf[:len(b)], "codec: encoding result: "+err.Error()), 0xc0)
+			err = nil
+		}
+		return c.fw.unlock(mark, err)
+	default:
+		return c.fw.unlock(mark, fmt.Errorf("codec: cannot write a frame of %v", h.Kind))
+	}
+	if p, ok := v.(Params); ok {
+		c.fw.buf = appendMpArrayHeader(b, len(p))
+		for _, e := range p {
+			if err = c.eng.encode(e); err != nil {
+				break
+			}
+		}
+		return c.fw.unlock(mark, err)
+	}
+	c.fw.buf = append(b, 0x91)
+	return c.fw.unlock(mark, c.eng.encode(v))
+}
+
+func (c *msgpackConn) Close() error {
+	c.closeOnce.Do(func() { c.closeErr = c.rwc.Close() })
+	return c.closeErr
+}
