@@ -36,7 +36,7 @@ func (c msgpackCodec) NewConn(rwc io.ReadWriteCloser, opts *Options) Conn {
 
 // msgpackEngine encodes and decodes bodies; the framing is msgpackConn's.
 type msgpackEngine interface {
-	encode(v any) error          // append v to the frame writer
+	encode(v any) error           // append v to the frame writer
 	decode(b []byte, v any) error // b is one whole msgpack value
 }
 
