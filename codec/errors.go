@@ -14,6 +14,9 @@ var (
 	// ErrInvalidParams: a request's parameters do not fit the method's
 	// argument. It fails that call only.
 	ErrInvalidParams = errors.New("codec: invalid params")
+	// ErrEncode: Write could not encode a body. Nothing of the frame was
+	// written, and the connection stays usable.
+	ErrEncode = errors.New("codec: cannot encode")
 	// ErrUnknownCodec: ByName was given a name it does not know.
 	ErrUnknownCodec = errors.New("codec: unknown codec")
 )

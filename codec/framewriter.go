@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"fmt"
 	"io"
 	"sync"
 	"sync/atomic"
@@ -50,7 +51,7 @@ func (fw *frameWriter) unlock(mark int, encErr error) error {
 	}
 	fw.mu.Unlock()
 	if encErr != nil {
-		return encErr
+		return fmt.Errorf("%w: %w", ErrEncode, encErr)
 	}
 	return err
 }

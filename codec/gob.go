@@ -126,7 +126,7 @@ func (c *gobConn) Write(h *Header, v any) error {
 				return c.fw.unlock(mark, err2)
 			}
 			c.fw.unlock(mark, nil)
-			return fmt.Errorf("codec: gob encoding body: %w", err)
+			return fmt.Errorf("%w: gob body: %w", ErrEncode, err)
 		}
 	}
 	return c.fw.unlock(mark, err)

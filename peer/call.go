@@ -1,0 +1,114 @@
+package peer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/rpc"
+	"sync/atomic"
+
+	"github.com/duplexrpc/duplex/codec"
+)
+
+// The states of a call made through Call: its reply is either delivered
+// into the caller's value or abandoned, never both.
+const (
+	callWaiting    int32 = iota
+	callDelivering       // the reply is being decoded into the caller's value
+	callAbandoned        // the caller gave up; the reply is discarded
+)
+
+// pending is the argument and the reply that Call hands net/rpc for one
+// call: the client half unwraps it to learn the call's Seq and to decide,
+// once, whether the reply may still be written into the caller's value.
+type pending struct {
+	args, reply any
+	seq         uint64
+	state       atomic.Int32
+	decodeErr   error
+}
+
+// Call calls method on the other end and waits for the reply, or for ctx
+// to end.
+//
+// When ctx ends first Call returns ctx.Err() at once and the call is
+// abandoned: its reply, if it ever comes, is discarded and never written
+// into reply. The remote handler is not told; it runs to completion.
+//
+// A reply that does not decode into reply fails this call only. A remote
+// error is an rpc.ServerError (ErrBusy for a peer that refused the call at
+// its MaxInFlight). When the connection is gone the error Is ErrClosed.
+func (p *Peer) Call(ctx context.Context, method string, args, reply any) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	pc := &pending{args: args, reply: reply}
+	p.outgoing.Add(1)
+	defer p.outgoing.Add(-1)
+	call := p.client.Go(method, pc, pc, make(chan *rpc.Call, 1))
+	select {
+	case <-call.Done:
+	case <-ctx.Done():
+		if pc.state.CompareAndSwap(callWaiting, callAbandoned) {
+			select {
+			case <-call.Done: // it failed already: nothing is pending
+			default:
+				p.demux.cancel(pc.seq)
+			}
+			return ctx.Err()
+		}
+		<-call.Done // the reply is being decoded: it is the answer
+	}
+	if call.Error != nil {
+		return p.callError(call.Error)
+	}
+	if pc.decodeErr != nil {
+		return fmt.Errorf("peer: decoding reply of %s: %w", method, pc.decodeErr)
+	}
+	return nil
+}
+
+// callError sorts the errors net/rpc reports: remote errors stay remote,
+// a failure to encode the arguments fails this call only, and anything
+// else means the connection is gone.
+func (p *Peer) callError(err error) error {
+	var remote rpc.ServerError
+	switch {
+	case errors.As(err, &remote):
+		return remoteError(remote)
+	case errors.Is(err, codec.ErrEncode):
+		return err
+	}
+	if e := p.Err(); e != nil {
+		return e
+	}
+	if errors.Is(err, rpc.ErrShutdown) {
+		return ErrClosed
+	}
+	return fmt.Errorf("%w: %w", ErrClosed, err)
+}
+
+// Go starts a call and returns at once, as rpc.Client.Go does: the call is
+// sent on done (made with room for one call if nil) when it completes.
+// Unlike Call, Go follows net/rpc to the letter: a reply that does not
+// decode into reply ends the connection, and there is no context.
+func (p *Peer) Go(method string, args, reply any, done chan *rpc.Call) *rpc.Call {
+	return p.client.Go(method, args, reply, done)
+}
+
+// Notify sends a notification: a call that expects no answer, so neither a
+// result nor a remote error comes back. It returns once the frame is
+// written. Where the wire has no notifications of its own (gob, between
+// two peers of this package) the framing says so in its kind.
+func (p *Peer) Notify(method string, args any) error {
+	if err := p.Err(); err != nil {
+		return err
+	}
+	h := codec.Header{Kind: codec.Notification, ServiceMethod: method}
+	err := p.conn.Write(&h, args)
+	if err != nil && !errors.Is(err, codec.ErrEncode) {
+		p.fail(err)
+		return p.Err()
+	}
+	return err
+}

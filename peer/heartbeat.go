@@ -1,0 +1,57 @@
+package peer
+
+import (
+	"time"
+)
+
+// touch records that a frame arrived, for the idle timeout.
+func (p *Peer) touch() {
+	if p.idle > 0 {
+		p.lastRead.Store(time.Now().UnixNano())
+	}
+}
+
+// startTimers arms the idle check and the heartbeat. They are timers, not
+// goroutines: an idle peer costs no goroutine for them.
+func (p *Peer) startTimers() {
+	p.timersMu.Lock()
+	defer p.timersMu.Unlock()
+	if p.idle > 0 {
+		var check func()
+		var t *time.Timer
+		check = func() {
+			silent := time.Since(time.Unix(0, p.lastRead.Load()))
+			if silent >= p.idle {
+				p.log.Warn("peer: closing idle connection", "silent", silent)
+				p.fail(ErrIdle)
+				return
+			}
+			p.timersMu.Lock()
+			t.Reset(p.idle - silent)
+			p.timersMu.Unlock()
+		}
+		t = time.AfterFunc(p.idle, check)
+		p.timers = append(p.timers, t)
+	}
+	if p.heartbeat > 0 {
+		var t *time.Timer
+		t = time.AfterFunc(p.heartbeat, func() {
+			if err := p.Notify(HeartbeatMethod, 0); err != nil {
+				return
+			}
+			p.timersMu.Lock()
+			t.Reset(p.heartbeat)
+			p.timersMu.Unlock()
+		})
+		p.timers = append(p.timers, t)
+	}
+}
+
+func (p *Peer) stopTimers() {
+	p.timersMu.Lock()
+	defer p.timersMu.Unlock()
+	for _, t := range p.timers {
+		t.Stop()
+	}
+	p.timers = nil
+}
