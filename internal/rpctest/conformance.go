@@ -130,4 +130,3 @@ func RunConformance(t *testing.T, call CallFunc) {
 		}
 	})
 }
-
