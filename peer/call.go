@@ -42,28 +42,48 @@ func (p *Peer) Call(ctx context.Context, method string, args, reply any) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	pc := &pending{args: args, reply: reply}
-	p.outgoing.Add(1)
-	defer p.outgoing.Add(-1)
-	call := p.client.Go(method, pc, pc, make(chan *rpc.Call, 1))
+	pc, call := p.start(method, args, reply, make(chan *rpc.Call, 1))
 	select {
 	case <-call.Done:
 	case <-ctx.Done():
-		if pc.state.CompareAndSwap(callWaiting, callAbandoned) {
-			select {
-			case <-call.Done: // it failed already: nothing is pending
-			default:
-				p.demux.cancel(pc.seq)
-			}
+		if p.abandon(pc, call) {
 			return ctx.Err()
 		}
 		<-call.Done // the reply is being decoded: it is the answer
 	}
+	return p.finish(pc, call)
+}
+
+// start sends a call whose completion net/rpc reports on done.
+func (p *Peer) start(method string, args, reply any, done chan *rpc.Call) (*pending, *rpc.Call) {
+	pc := &pending{args: args, reply: reply}
+	p.outgoing.Add(1)
+	return pc, p.client.Go(method, pc, pc, done)
+}
+
+// abandon gives up on a call whose caller stopped waiting. It reports
+// false when the reply is already being delivered, which then completes.
+func (p *Peer) abandon(pc *pending, call *rpc.Call) bool {
+	if !pc.state.CompareAndSwap(callWaiting, callAbandoned) {
+		return false
+	}
+	select {
+	case <-call.Done: // it failed already: nothing is pending
+	default:
+		p.demux.cancel(pc.seq)
+	}
+	p.outgoing.Add(-1)
+	return true
+}
+
+// finish returns the outcome of a completed call.
+func (p *Peer) finish(pc *pending, call *rpc.Call) error {
+	p.outgoing.Add(-1)
 	if call.Error != nil {
 		return p.callError(call.Error)
 	}
 	if pc.decodeErr != nil {
-		return fmt.Errorf("peer: decoding reply of %s: %w", method, pc.decodeErr)
+		return fmt.Errorf("peer: decoding reply of %s: %w", call.ServiceMethod, pc.decodeErr)
 	}
 	return nil
 }

@@ -24,6 +24,8 @@ type Binder func(p *Peer, s *rpc.Server) error
 // moment it is made until the connection ends or Close is called; Close
 // waits for its goroutines, including running handlers, to return.
 type Peer struct {
+	id     uint64
+	onEnd  func(*Peer)
 	rwc    io.ReadWriteCloser
 	codec  codec.Codec
 	conn   codec.Conn
@@ -59,8 +61,19 @@ func New(rwc io.ReadWriteCloser, c codec.Codec, bind Binder) (*Peer, error) {
 
 // NewWithOptions is New with options; nil means the defaults.
 func NewWithOptions(rwc io.ReadWriteCloser, c codec.Codec, bind Binder, opts *Options) (*Peer, error) {
+	return newPeer(rwc, c, bind, opts, nil, nil)
+}
+
+// lastID numbers peers, for Hub.Lookup and logs.
+var lastID atomic.Uint64
+
+// newPeer makes a peer; onStart runs before it reads anything and onEnd
+// after it has ended, in its last goroutine.
+func newPeer(rwc io.ReadWriteCloser, c codec.Codec, bind Binder, opts *Options, onStart, onEnd func(*Peer)) (*Peer, error) {
 	o := opts.orDefault()
 	p := &Peer{
+		id:          lastID.Add(1),
+		onEnd:       onEnd,
 		rwc:         rwc,
 		codec:       c,
 		conn:        c.NewConn(rwc, o.Codec),
@@ -82,6 +95,9 @@ func NewWithOptions(rwc io.ReadWriteCloser, c codec.Codec, bind Binder, opts *Op
 	}
 	p.touch()
 	p.client = rpc.NewClientWithCodec(&p.ch)
+	if onStart != nil {
+		onStart(p) // before serving: a peer is known before its requests run
+	}
 	go p.serve()
 	p.startTimers()
 	return p, nil
@@ -92,6 +108,9 @@ func (p *Peer) serve() {
 	p.server.ServeCodec(&p.sh) // returns once reading failed and handlers returned
 	err := p.demux.readErr()
 	p.fail(err)
+	if p.onEnd != nil {
+		p.onEnd(p)
+	}
 	close(p.served)
 }
 
@@ -143,6 +162,9 @@ func (p *Peer) Err() error {
 // Conn returns the connection the peer speaks over, to learn its address
 // or TLS identity. Reading or writing it would corrupt the stream.
 func (p *Peer) Conn() io.ReadWriteCloser { return p.rwc }
+
+// ID returns a number that identifies the peer within the process.
+func (p *Peer) ID() uint64 { return p.id }
 
 // Codec returns the wire format the peer speaks.
 func (p *Peer) Codec() codec.Codec { return p.codec }

@@ -1,0 +1,294 @@
+package peer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/rpc"
+	"sync"
+	"time"
+
+	"github.com/duplexrpc/duplex/codec"
+)
+
+// ErrHubClosed is returned by Hub.Serve and Hub.Add after Shutdown or Close.
+var ErrHubClosed = errors.New("peer: hub closed")
+
+// HubOptions tune a Hub. A nil *HubOptions means the defaults.
+type HubOptions struct {
+	// Peer tunes every peer the hub makes. Nil means the defaults.
+	Peer *Options
+	// OnConnect, if set, is called in a goroutine of its own for every new
+	// peer, once it is in the registry: the place to start calling it.
+	OnConnect func(*Peer)
+	// OnDisconnect, if set, is called once a peer's connection has ended
+	// and the peer has left the registry, with the reason (Is ErrClosed).
+	OnDisconnect func(*Peer, error)
+	// Logger receives the hub's diagnostics. Nil means silence.
+	Logger *slog.Logger
+}
+
+// Hub accepts connections and keeps a registry of the peers on them: the
+// master's side of the reverse-call pattern. Each peer serves what bind
+// registers for it; the hub calls one peer or all of them.
+//
+// A Hub is safe for concurrent use.
+type Hub struct {
+	codec codec.Codec
+	bind  Binder
+	opts  HubOptions
+	log   *slog.Logger
+
+	mu        sync.Mutex
+	peers     map[*Peer]struct{}
+	listeners map[net.Listener]struct{}
+	closed    bool
+	conns     sync.WaitGroup // peers not yet fully ended
+}
+
+// NewHub returns a hub whose peers speak c and serve what bind registers.
+func NewHub(c codec.Codec, bind Binder, opts *HubOptions) *Hub {
+	h := &Hub{codec: c, bind: bind, peers: make(map[*Peer]struct{}), listeners: make(map[net.Listener]struct{})}
+	if opts != nil {
+		h.opts = *opts
+	}
+	h.log = h.opts.Logger
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	return h
+}
+
+// Serve accepts connections on ln until ln fails or the hub is shut down,
+// and makes each a peer. It returns ErrHubClosed after Shutdown or Close.
+// Serve closes ln when it returns.
+func (h *Hub) Serve(ln net.Listener) error {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		ln.Close()
+		return ErrHubClosed
+	}
+	h.listeners[ln] = struct{}{}
+	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		delete(h.listeners, ln)
+		h.mu.Unlock()
+		ln.Close()
+	}()
+	var backoff time.Duration
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			if h.isClosed() {
+				return ErrHubClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() { // e.g. out of file descriptors: wait, retry
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				h.log.Warn("peer: accept failed; retrying", "error", err, "in", backoff)
+				time.Sleep(backoff)
+				continue
+			}
+			return fmt.Errorf("peer: accept: %w", err)
+		}
+		backoff = 0
+		if _, err := h.Add(conn); err != nil {
+			h.log.Warn("peer: connection refused", "remote", conn.RemoteAddr(), "error", err)
+		}
+	}
+}
+
+// Add makes a peer of a connection accepted elsewhere (a WebSocket handler,
+// a subprocess) and registers it. On error rwc is closed.
+func (h *Hub) Add(rwc io.ReadWriteCloser) (*Peer, error) {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		rwc.Close()
+		return nil, ErrHubClosed
+	}
+	h.conns.Add(1)
+	h.mu.Unlock()
+	p, err := newPeer(rwc, h.codec, h.bind, h.opts.Peer, h.register, h.unregister)
+	if err != nil {
+		h.conns.Done()
+		return nil, err
+	}
+	if h.opts.OnConnect != nil {
+		go h.opts.OnConnect(p)
+	}
+	return p, nil
+}
+
+// register runs before the new peer reads its first frame, so a peer is in
+// the registry before anything it sends is served.
+func (h *Hub) register(p *Peer) {
+	h.mu.Lock()
+	h.peers[p] = struct{}{}
+	h.mu.Unlock()
+}
+
+// unregister runs when a peer has ended, in the peer's last goroutine.
+func (h *Hub) unregister(p *Peer) {
+	h.mu.Lock()
+	delete(h.peers, p)
+	h.mu.Unlock()
+	if h.opts.OnDisconnect != nil {
+		h.opts.OnDisconnect(p, p.Err())
+	}
+	h.conns.Done()
+}
+
+func (h *Hub) isClosed() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.closed
+}
+
+// Peers returns the connected peers, in no particular order.
+func (h *Hub) Peers() []*Peer {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	peers := make([]*Peer, 0, len(h.peers))
+	for p := range h.peers {
+		peers = append(peers, p)
+	}
+	return peers
+}
+
+// Len returns the number of connected peers.
+func (h *Hub) Len() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.peers)
+}
+
+// Lookup returns the connected peer with the given ID.
+func (h *Hub) Lookup(id uint64) (*Peer, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for p := range h.peers {
+		if p.id == id {
+			return p, true
+		}
+	}
+	return nil, false
+}
+
+// Result is one peer's outcome of a CallAll.
+type Result struct {
+	Peer  *Peer
+	Reply any
+	Err   error
+}
+
+// CallAll calls method on every connected peer at once and waits for all
+// the replies or for ctx to end; calls still pending then fail with
+// ctx.Err() and are abandoned as Call abandons them. newReply makes each
+// peer's reply value. It uses no goroutine per peer.
+func (h *Hub) CallAll(ctx context.Context, method string, args any, newReply func() any) []Result {
+	peers := h.Peers()
+	results := make([]Result, len(peers))
+	done := make(chan *rpc.Call, len(peers))
+	type started struct {
+		pc   *pending
+		call *rpc.Call
+	}
+	calls := make(map[*pending]int, len(peers))
+	starts := make([]started, len(peers))
+	for i, p := range peers {
+		results[i] = Result{Peer: p, Reply: newReply()}
+		pc, call := p.start(method, args, results[i].Reply, done)
+		calls[pc] = i
+		starts[i] = started{pc, call}
+	}
+	finished := make([]bool, len(peers))
+	for left := len(peers); left > 0; left-- {
+		select {
+		case call := <-done:
+			pc := call.Args.(*pending)
+			i := calls[pc]
+			results[i].Err, finished[i] = peers[i].finish(pc, call), true
+		case <-ctx.Done():
+			for i, s := range starts {
+				if finished[i] {
+					continue
+				}
+				if peers[i].abandon(s.pc, s.call) {
+					results[i].Err = ctx.Err()
+				} else {
+					<-s.call.Done
+					results[i].Err = peers[i].finish(s.pc, s.call)
+				}
+			}
+			return results
+		}
+	}
+	return results
+}
+
+// Shutdown stops accepting, waits until no call is in flight on any peer,
+// in either direction, or until ctx ends, and then closes every peer and
+// waits for them. It returns ctx.Err() if ctx ended first.
+func (h *Hub) Shutdown(ctx context.Context) error {
+	h.stopAccepting()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	var err error
+wait:
+	for {
+		busy := false
+		for _, p := range h.Peers() {
+			if in, out := p.InFlight(); in+out > 0 {
+				busy = true
+				break
+			}
+		}
+		if !busy {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			err = ctx.Err()
+			break wait
+		case <-tick.C:
+		}
+	}
+	h.closePeers()
+	return err
+}
+
+// Close stops accepting and closes every peer at once, failing the calls
+// in flight, and waits for them.
+func (h *Hub) Close() error {
+	h.stopAccepting()
+	h.closePeers()
+	return nil
+}
+
+func (h *Hub) stopAccepting() {
+	h.mu.Lock()
+	h.closed = true
+	for ln := range h.listeners {
+		ln.Close()
+	}
+	h.mu.Unlock()
+}
+
+func (h *Hub) closePeers() {
+	var wg sync.WaitGroup
+	for _, p := range h.Peers() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.Close()
+		}()
+	}
+	wg.Wait()
+	h.conns.Wait()
+}

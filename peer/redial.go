@@ -1,0 +1,204 @@
+package peer
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/duplexrpc/duplex/codec"
+)
+
+// DialFunc opens a new connection to the other end.
+type DialFunc func(ctx context.Context) (io.ReadWriteCloser, error)
+
+// State is the connection state of a Redialer.
+type State int
+
+// The states a Redialer moves through.
+const (
+	Connecting   State = iota // dialing
+	Connected                 // a peer is up
+	Disconnected              // waiting out the backoff before redialing
+	Stopped                   // closed; it will not dial again
+)
+
+func (s State) String() string {
+	switch s {
+	case Connecting:
+		return "connecting"
+	case Connected:
+		return "connected"
+	case Disconnected:
+		return "disconnected"
+	case Stopped:
+		return "stopped"
+	}
+	return fmt.Sprintf("State(%d)", int(s))
+}
+
+// RedialOptions tune a Redialer. A nil *RedialOptions means the defaults.
+type RedialOptions struct {
+	// Peer tunes every peer the redialer makes. Nil means the defaults.
+	Peer *Options
+	// MinBackoff is the wait before the first redial; each failure doubles
+	// it up to MaxBackoff. Each wait is drawn at random from its upper half
+	// so that many workers cut off at once do not redial at once. Zero
+	// means 100ms and 30s.
+	MinBackoff, MaxBackoff time.Duration
+	// OnState, if set, is called on every change of state, in order, with
+	// the error that caused it (nil for Connecting and Connected). It must
+	// not block for long.
+	OnState func(s State, p *Peer, err error)
+	// Logger receives the redialer's diagnostics. Nil means silence.
+	Logger *slog.Logger
+}
+
+// Redialer keeps one peer connected: it dials, makes a peer serving what
+// bind registers on every new connection, and when the connection ends
+// dials again after an exponential backoff with jitter. It is the worker's
+// side of the reverse-call pattern.
+//
+// A Redialer is safe for concurrent use. Its constructor starts its
+// goroutine; Close stops it and waits.
+type Redialer struct {
+	dial  DialFunc
+	codec codec.Codec
+	bind  Binder
+	opts  RedialOptions
+	log   *slog.Logger
+
+	cancel  context.CancelFunc
+	stopped chan struct{}
+
+	mu      sync.Mutex
+	state   State
+	current *Peer
+	changed chan struct{} // closed and replaced on every change
+}
+
+// NewRedialer starts keeping a peer connected through dial.
+func NewRedialer(dial DialFunc, c codec.Codec, bind Binder, opts *RedialOptions) *Redialer {
+	r := &Redialer{dial: dial, codec: c, bind: bind, stopped: make(chan struct{}), changed: make(chan struct{})}
+	if opts != nil {
+		r.opts = *opts
+	}
+	if r.opts.MinBackoff <= 0 {
+		r.opts.MinBackoff = 100 * time.Millisecond
+	}
+	if r.opts.MaxBackoff <= 0 {
+		r.opts.MaxBackoff = 30 * time.Second
+	}
+	r.opts.MaxBackoff = max(r.opts.MaxBackoff, r.opts.MinBackoff)
+	r.log = r.opts.Logger
+	if r.log == nil {
+		r.log = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel = cancel
+	go r.run(ctx)
+	return r
+}
+
+func (r *Redialer) run(ctx context.Context) {
+	defer close(r.stopped)
+	for failures := 0; ; {
+		r.setState(Connecting, nil, nil)
+		p, err := r.connect(ctx)
+		if err == nil {
+			failures = 0
+			r.setState(Connected, p, nil)
+			select {
+			case <-p.Done():
+				err = p.Err()
+			case <-ctx.Done():
+				p.Close()
+				r.setState(Stopped, nil, ctx.Err())
+				return
+			}
+		}
+		if ctx.Err() != nil {
+			r.setState(Stopped, nil, ctx.Err())
+			return
+		}
+		r.setState(Disconnected, nil, err)
+		wait := r.backoff(failures)
+		failures++
+		r.log.Info("peer: redialing", "in", wait, "after", err)
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			r.setState(Stopped, nil, ctx.Err())
+			return
+		}
+	}
+}
+
+func (r *Redialer) connect(ctx context.Context) (*Peer, error) {
+	rwc, err := r.dial(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("peer: dial: %w", err)
+	}
+	return NewWithOptions(rwc, r.codec, r.bind, r.opts.Peer)
+}
+
+// backoff is MinBackoff doubled per failure, capped at MaxBackoff, and
+// drawn at random from the upper half of that.
+func (r *Redialer) backoff(failures int) time.Duration {
+	d := r.opts.MaxBackoff
+	if failures < 32 {
+		d = min(r.opts.MinBackoff<<failures, r.opts.MaxBackoff)
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+func (r *Redialer) setState(s State, p *Peer, err error) {
+	r.mu.Lock()
+	r.state, r.current = s, p
+	close(r.changed)
+	r.changed = make(chan struct{})
+	r.mu.Unlock()
+	if r.opts.OnState != nil {
+		r.opts.OnState(s, p, err)
+	}
+}
+
+// State returns the current state.
+func (r *Redialer) State() State {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.state
+}
+
+// Peer waits until a peer is connected and returns it, or returns an error
+// when ctx ends or the redialer is closed. The peer may end at any time;
+// calls on it then fail with ErrClosed, and Peer returns the next one.
+func (r *Redialer) Peer(ctx context.Context) (*Peer, error) {
+	for {
+		r.mu.Lock()
+		p, s, changed := r.current, r.state, r.changed
+		r.mu.Unlock()
+		if s == Stopped {
+			return nil, ErrClosed
+		}
+		if p != nil && p.Err() == nil {
+			return p, nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// Close stops redialing, closes the current peer and waits. It is
+// idempotent.
+func (r *Redialer) Close() error {
+	r.cancel()
+	<-r.stopped
+	return nil
+}
