@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# install.sh installs what the cross-language example tests need on a fresh
+# Debian machine: msgpack for /usr/bin/python3, Node.js with npm, and the
+# Node example's locked dependencies. It installs only what is missing, so
+# running it again is cheap, and it prints nothing unless something fails.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# quietly runs a command and shows its output only if it fails.
+quietly() {
+	local out
+	if ! out=$("$@" 2>&1); then
+		printf '%s\n' "$out" >&2
+		echo "install.sh: failed: $*" >&2
+		return 1
+	fi
+}
+
+# Debian's packages, for whichever of the three tools is missing. A Node.js
+# from elsewhere (nodesource bundles npm) is left as it is.
+packages=()
+/usr/bin/python3 -c 'import msgpack' >/dev/null 2>&1 || packages+=(python3-msgpack)
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
+if ((${#packages[@]} > 0)); then
+	sudo=()
+	if [[ $(id -u) != 0 ]]; then sudo=(sudo); fi
+	quietly "${sudo[@]}" apt-get update
+	quietly "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y --no-install-recommends "${packages[@]}"
+fi
+
+# The Node example's dependencies, exactly as package-lock.json has them.
+# npm writes node_modules/.package-lock.json on every install: when it is
+# older than package-lock.json, node_modules is stale.
+node_dir=$root/examples/node
+if [[ ! -f $node_dir/node_modules/.package-lock.json ||
+	$node_dir/package-lock.json -nt $node_dir/node_modules/.package-lock.json ]]; then
+	(cd "$node_dir" && quietly npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -1,0 +1,132 @@
+// Call the Go Arith example over msgpack-rpc from Node.js.
+//
+// Start the server, install the one dependency, then run the client:
+//
+//	go run ./examples/arith -listen 127.0.0.1:1234 -codec msgpack
+//	cd examples/node && npm ci && node arith_client.mjs 127.0.0.1 1234
+//
+// The wire is plain msgpack-rpc, one msgpack array per message:
+//
+//	request   [0, msgid, method, params]
+//	response  [1, msgid, error, result]
+//
+// A Go method takes one argument, so params is a list of one value; a Go
+// struct travels as a map keyed by field name. A failed call has the error
+// string in `error` and null in `result`.
+//
+// The client prints what it gets and exits with status 1 if any answer is
+// not the expected one.
+
+import net from "node:net";
+import { once } from "node:events";
+import { encode, decodeMultiStream } from "@msgpack/msgpack";
+
+const REQUEST = 0;
+const RESPONSE = 1;
+
+// Each call, with what the Go example's own client prints for its answer.
+const CALLS = [
+  ["Arith.Multiply", { A: 7, B: 8 }, "Arith.Multiply(7, 8) = 56"],
+  ["Arith.Divide", { A: 17, B: 5 }, "Arith.Divide(17, 5) = 3 remainder 2"],
+  ["Arith.Divide", { A: 1, B: 0 }, "Arith.Divide(1, 0): divide by zero"],
+];
+
+// Client is one msgpack-rpc connection, which can have many calls in flight.
+class Client {
+  #socket;
+  #lastId = 0;
+  #pending = new Map(); // msgid -> {resolve, reject} of a call not yet answered
+  #closed = null; // the error that ended the connection
+
+  static async connect(host, port, timeoutMs = 30_000) {
+    const socket = net.connect({ host, port });
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error("timed out")));
+    await once(socket, "connect");
+    return new Client(socket);
+  }
+
+  constructor(socket) {
+    this.#socket = socket;
+    this.#readLoop();
+  }
+
+  // decodeMultiStream yields whole messages however TCP splits or joins
+  // them: a message may span chunks, and a chunk may hold several.
+  async #readLoop() {
+    let err = new Error("the server closed the connection");
+    try {
+      for await (const msg of decodeMultiStream(this.#socket)) {
+        const [kind, msgid, error, result] = msg;
+        if (kind !== RESPONSE) {
+          throw new Error(`message of type ${kind}, want a response`);
+        }
+        this.#pending.get(msgid)?.resolve({ error, result });
+        this.#pending.delete(msgid);
+      }
+    } catch (e) {
+      err = e;
+    }
+    this.#closed = err;
+    this.#socket.destroy();
+    for (const { reject } of this.#pending.values()) reject(err);
+    this.#pending.clear();
+  }
+
+  // call sends a request and resolves to {error, result} when its answer
+  // comes; calls made before others are answered are pipelined.
+  call(method, ...params) {
+    if (this.#closed) return Promise.reject(this.#closed);
+    const msgid = ++this.#lastId;
+    const answer = new Promise((resolve, reject) => {
+      this.#pending.set(msgid, { resolve, reject });
+    });
+    this.#socket.write(encode([REQUEST, msgid, method, params]));
+    return answer;
+  }
+
+  close() {
+    this.#socket.end();
+  }
+}
+
+// describe prints an answer the way the Go example does.
+function describe(method, args, { error, result }) {
+  const call = `${method}(${args.A}, ${args.B})`;
+  if (error != null) return `${call}: ${error}`;
+  if (result !== null && typeof result === "object") return `${call} = ${result.Quo} remainder ${result.Rem}`;
+  return `${call} = ${result}`;
+}
+
+async function main() {
+  const [host, port] = process.argv.slice(2);
+  if (!host || !port) {
+    console.error("usage: node arith_client.mjs host port");
+    return 2;
+  }
+  const client = await Client.connect(host, Number(port));
+  let ok = true;
+  const check = (line, want) => {
+    console.log(line);
+    if (line !== want) {
+      console.error(`  want: ${want}`);
+      ok = false;
+    }
+  };
+
+  // One call at a time.
+  for (const [method, args, want] of CALLS) {
+    check(describe(method, args, await client.call(method, args)), want);
+  }
+
+  // Pipelined: every request is sent before any answer is read, and each
+  // answer is matched to its call by msgid.
+  const answers = await Promise.all(CALLS.map(([method, args]) => client.call(method, args)));
+  CALLS.forEach(([method, args, want], i) => {
+    check("pipelined " + describe(method, args, answers[i]), "pipelined " + want);
+  });
+
+  client.close();
+  return ok ? 0 : 1;
+}
+
+process.exitCode = await main();
