@@ -106,7 +106,9 @@ func (o *Options) framePerWrite() bool { return o != nil && o.FramePerWrite }
 // as the list [v]. Gob and JSON-RPC 1.0 send Params as one array value.
 type Params []any
 
-// The codecs this package provides.
+// The codecs this package provides. Each compares equal only to itself, so
+// c == codec.Msgpack is a safe test (the msgpack ones are pointers because
+// their struct holds a func, which == cannot compare).
 var (
 	// Gob is net/rpc's own gob framing, plus a kind for two-way use.
 	Gob Codec = gobCodec{}
@@ -115,10 +117,10 @@ var (
 	// JSONRPC2 is JSON-RPC 2.0, with batches and error objects.
 	JSONRPC2 Codec = jsonCodec{v2: true}
 	// Msgpack is msgpack-rpc with github.com/vmihailenco/msgpack/v5 bodies.
-	Msgpack Codec = msgpackCodec{name: "msgpack", engine: newVmihailenco}
+	Msgpack Codec = &msgpackCodec{name: "msgpack", engine: newVmihailenco}
 	// MsgpackUgorji is the same msgpack-rpc wire with
 	// github.com/ugorji/go/codec bodies.
-	MsgpackUgorji Codec = msgpackCodec{name: "msgpack-ugorji", engine: newUgorji}
+	MsgpackUgorji Codec = &msgpackCodec{name: "msgpack-ugorji", engine: newUgorji}
 )
 
 var all = []Codec{Gob, JSONRPC, JSONRPC2, Msgpack, MsgpackUgorji}

@@ -20,3 +20,11 @@ var (
 	// ErrUnknownCodec: ByName was given a name it does not know.
 	ErrUnknownCodec = errors.New("codec: unknown codec")
 )
+
+// paramsError is a JSON request's params failing to decode into the
+// argument. It reads as the decoder's own error, word for word what
+// net/rpc/jsonrpc answers, and matches ErrInvalidParams.
+type paramsError struct{ err error }
+
+func (e *paramsError) Error() string   { return e.err.Error() }
+func (e *paramsError) Unwrap() []error { return []error{ErrInvalidParams, e.err} }

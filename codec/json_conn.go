@@ -164,7 +164,7 @@ func (c *jsonConn) parse(raw []byte, batch *jsonBatch) (in jsonIn, ok bool, err 
 		return in, false, c.writeError(nil, batch, codeInvalidRequest, "Invalid Request: not an object")
 	}
 	if len(w.Method) == 0 {
-		return c.parseResponse(&w)
+		return c.parseResponse(&w, batch)
 	}
 	id := w.ID
 	if c.v2 {
@@ -205,14 +205,16 @@ func (c *jsonConn) parse(raw []byte, batch *jsonBatch) (in jsonIn, ok bool, err 
 }
 
 // parseResponse reads a response to one of our requests, whose id is the
-// request's Seq. A response we cannot match is dropped.
-func (c *jsonConn) parseResponse(w *jsonWire) (in jsonIn, ok bool, err error) {
+// request's Seq. A response we cannot match is dropped. In 2.0 a message
+// with neither method nor result nor error is an invalid request, answered
+// in its batch if it came in one.
+func (c *jsonConn) parseResponse(w *jsonWire, batch *jsonBatch) (in jsonIn, ok bool, err error) {
+	if c.v2 && len(w.Result) == 0 && len(w.Error) == 0 {
+		return in, false, c.writeError(nil, batch, codeInvalidRequest, "Invalid Request: no method")
+	}
 	seq, ok := parseSeq(w.ID)
 	if !ok {
 		if len(w.Result) == 0 && len(w.Error) == 0 {
-			if c.v2 {
-				return in, false, c.writeError(nil, nil, codeInvalidRequest, "Invalid Request: no method")
-			}
 			return in, false, fmt.Errorf("%w: JSON-RPC message with neither method nor result", ErrMalformed)
 		}
 		return in, false, nil // e.g. the answer to a request we could not send
@@ -311,7 +313,7 @@ func decodeJSONParams(v any, params json.RawMessage) error {
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrInvalidParams, err)
+		return &paramsError{err}
 	}
 	return nil
 }

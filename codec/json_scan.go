@@ -27,6 +27,11 @@ func scanJSON(fr *frameReader) (int, error) {
 		}
 		fr.consume(1)
 	}
+	// open holds the closing bracket each open one wants: a close that
+	// does not match ends the frame there, and the decoder reports it as
+	// invalid JSON instead of the scan waiting for a close that may never
+	// come.
+	var open [maxDepth + 1]byte
 	depth, inString, escaped := 0, false, false
 	for i := 0; ; {
 		if i == fr.buffered() {
@@ -52,7 +57,11 @@ func scanJSON(fr *frameReader) (int, error) {
 				if depth++; depth > maxDepth {
 					return 0, fmt.Errorf("%w: more than %d levels", ErrTooDeep, maxDepth)
 				}
+				open[depth] = c + 2 // '}' is '{'+2, ']' is '['+2
 			case c == '}' || c == ']':
+				if c != open[depth] {
+					return i + j + 1, nil
+				}
 				if depth--; depth == 0 {
 					return i + j + 1, nil
 				}

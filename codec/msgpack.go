@@ -57,6 +57,7 @@ type msgpackConn struct {
 	isParams bool
 	readErr  error
 
+	methods   map[string]string // method names seen, by read loop only
 	lastSeq   atomic.Uint64 // the latest request Seq written, to widen 32-bit msgids
 	closeOnce sync.Once
 	closeErr  error
@@ -98,13 +99,13 @@ func (c *msgpackConn) readHeader(h *Header) error {
 		if h.Seq, off, ok = mpUint(frame, off); !ok {
 			return fmt.Errorf("%w: msgpack-rpc request msgid is not a non-negative integer", ErrMalformed)
 		}
-		if h.ServiceMethod, off, ok = mpString(frame, off); !ok {
+		if h.ServiceMethod, off, ok = c.method(frame, off); !ok {
 			return fmt.Errorf("%w: msgpack-rpc request method is not a string", ErrMalformed)
 		}
 		c.body, c.isParams = frame[off:], true
 	case typ == mpNotification && size == 3:
 		h.Kind = Notification
-		if h.ServiceMethod, off, ok = mpString(frame, off); !ok {
+		if h.ServiceMethod, off, ok = c.method(frame, off); !ok {
 			return fmt.Errorf("%w: msgpack-rpc notification method is not a string", ErrMalformed)
 		}
 		c.body, c.isParams = frame[off:], true
@@ -127,6 +128,29 @@ func (c *msgpackConn) readHeader(h *Header) error {
 		return fmt.Errorf("%w: msgpack-rpc message of type %d with %d elements", ErrMalformed, typ, size)
 	}
 	return nil
+}
+
+// maxMethodNames bounds the method names a connection remembers.
+const maxMethodNames = 64
+
+// method reads a method name, reusing the string of a name seen before:
+// a connection calls few methods, many times.
+func (c *msgpackConn) method(b []byte, off int) (string, int, bool) {
+	raw, next, ok := mpStringBytes(b, off)
+	if !ok {
+		return "", off, false
+	}
+	if s, ok := c.methods[string(raw)]; ok {
+		return s, next, true
+	}
+	s := string(raw)
+	if c.methods == nil {
+		c.methods = make(map[string]string)
+	}
+	if len(c.methods) < maxMethodNames {
+		c.methods[s] = s
+	}
+	return s, next, true
 }
 
 // widenMsgid recovers the 64-bit Seq of a response from its 32-bit msgid:

@@ -226,8 +226,14 @@ func mpUint(b []byte, off int) (v uint64, next int, ok bool) {
 
 // mpString reads a str (or, as old msgpack "raw" clients send, a bin).
 func mpString(b []byte, off int) (s string, next int, ok bool) {
+	raw, next, ok := mpStringBytes(b, off)
+	return string(raw), next, ok
+}
+
+// mpStringBytes is mpString without the copy: the bytes are b's.
+func mpStringBytes(b []byte, off int) (s []byte, next int, ok bool) {
 	if off >= len(b) {
-		return "", off, false
+		return nil, off, false
 	}
 	c := b[off]
 	var n, start int
@@ -241,12 +247,12 @@ func mpString(b []byte, off int) (s string, next int, ok bool) {
 	case (c == 0xdb || c == 0xc6) && off+5 <= len(b):
 		n, start = int(binary.BigEndian.Uint32(b[off+1:])), off+5
 	default:
-		return "", off, false
+		return nil, off, false
 	}
 	if start+n > len(b) {
-		return "", off, false
+		return nil, off, false
 	}
-	return string(b[start : start+n]), start + n, true
+	return b[start : start+n], start + n, true
 }
 
 // appendMpArrayHeader, appendMpUint and appendMpString write the smallest

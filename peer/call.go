@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/rpc"
+	"sync"
 	"sync/atomic"
 
 	"github.com/duplexrpc/duplex/codec"
@@ -21,11 +22,23 @@ const (
 // pending is the argument and the reply that Call hands net/rpc for one
 // call: the client half unwraps it to learn the call's Seq and to decide,
 // once, whether the reply may still be written into the caller's value.
+// Completed ones are reused, with their done channel: a call costs no
+// allocation of its own. Abandoned ones are never reused, since a late
+// reply may still look at them.
 type pending struct {
 	args, reply any
 	seq         uint64
 	state       atomic.Int32
 	decodeErr   error
+	done        chan *rpc.Call
+}
+
+var pendingPool = sync.Pool{New: func() any { return &pending{done: make(chan *rpc.Call, 1)} }}
+
+func (pc *pending) release() {
+	pc.args, pc.reply, pc.decodeErr = nil, nil, nil
+	pc.state.Store(callWaiting)
+	pendingPool.Put(pc)
 }
 
 // Call calls method on the other end and waits for the reply, or for ctx
@@ -42,7 +55,7 @@ func (p *Peer) Call(ctx context.Context, method string, args, reply any) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	pc, call := p.start(method, args, reply, make(chan *rpc.Call, 1))
+	pc, call := p.start(method, args, reply, nil)
 	select {
 	case <-call.Done:
 	case <-ctx.Done():
@@ -51,12 +64,19 @@ func (p *Peer) Call(ctx context.Context, method string, args, reply any) error {
 		}
 		<-call.Done // the reply is being decoded: it is the answer
 	}
-	return p.finish(pc, call)
+	err := p.finish(pc, call)
+	pc.release()
+	return err
 }
 
-// start sends a call whose completion net/rpc reports on done.
+// start sends a call whose completion net/rpc reports on done, or on the
+// call's own channel if done is nil.
 func (p *Peer) start(method string, args, reply any, done chan *rpc.Call) (*pending, *rpc.Call) {
-	pc := &pending{args: args, reply: reply}
+	pc := pendingPool.Get().(*pending)
+	pc.args, pc.reply = args, reply
+	if done == nil {
+		done = pc.done
+	}
 	p.outgoing.Add(1)
 	return pc, p.client.Go(method, pc, pc, done)
 }

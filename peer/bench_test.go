@@ -1,0 +1,47 @@
+package peer_test
+
+import (
+	"context"
+	"net/rpc"
+	"testing"
+
+	"github.com/duplexrpc/duplex/codec"
+	"github.com/duplexrpc/duplex/internal/rpctest"
+)
+
+// BenchmarkCall is the small Arith call through a peer pair on loopback
+// TCP; benchmarks/ compares it with other libraries.
+func BenchmarkCall(b *testing.B) {
+	for _, c := range codec.All() {
+		b.Run(c.Name(), func(b *testing.B) {
+			a, _ := peerPair(b, c, nil, bindTestServices())
+			ctx := context.Background()
+			args := &rpctest.Args{A: 7, B: 8}
+			b.ReportAllocs()
+			for b.Loop() {
+				var got int
+				if err := a.Call(ctx, "Arith.Multiply", args, &got); err != nil || got != 56 {
+					b.Fatal(got, err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkStockGob is net/rpc with its own gob codec, for comparison.
+func BenchmarkStockGob(b *testing.B) {
+	ca, cb := tcpPair(b)
+	server := rpc.NewServer()
+	server.Register(new(rpctest.Arith))
+	go server.ServeConn(cb)
+	client := rpc.NewClient(ca)
+	defer client.Close()
+	args := &rpctest.Args{A: 7, B: 8}
+	b.ReportAllocs()
+	for b.Loop() {
+		var got int
+		if err := client.Call("Arith.Multiply", args, &got); err != nil || got != 56 {
+			b.Fatal(got, err)
+		}
+	}
+}
