@@ -58,7 +58,7 @@ type msgpackConn struct {
 	readErr  error
 
 	methods   map[string]string // method names seen, by read loop only
-	lastSeq   atomic.Uint64 // the latest request Seq written, to widen 32-bit msgids
+	lastSeq   atomic.Uint64     // the latest request Seq written, to widen 32-bit msgids
 	closeOnce sync.Once
 	closeErr  error
 }

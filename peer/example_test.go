@@ -48,7 +48,7 @@ func ExamplePeer() {
 	ctx := context.Background()
 	var shouted, greeting string
 	master.Call(ctx, "Shout.Up", "reverse call", &shouted) // the master calls the worker
-	worker.Call(ctx, "Master.Hello", "worker", &greeting)   // the worker calls the master, which calls back
+	worker.Call(ctx, "Master.Hello", "worker", &greeting)  // the worker calls the master, which calls back
 	fmt.Println(shouted)
 	fmt.Println(greeting)
 	// Output:
