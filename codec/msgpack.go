@@ -96,8 +96,8 @@ func (c *msgpackConn) readHeader(h *Header) error {
 	switch {
 	case typ == mpRequest && size == 4:
 		h.Kind = Request
-		if h.Seq, off, ok = mpUint(frame, off); !ok {
-			return fmt.Errorf("%w: msgpack-rpc request msgid is not a non-negative integer", ErrMalformed)
+		if h.Seq, off, ok = mpUint(frame, off); !ok || h.Seq > 0xffffffff {
+			return fmt.Errorf("%w: msgpack-rpc request msgid is not a 32-bit unsigned integer", ErrMalformed)
 		}
 		if h.ServiceMethod, off, ok = c.method(frame, off); !ok {
 			return fmt.Errorf("%w: msgpack-rpc request method is not a string", ErrMalformed)
