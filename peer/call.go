@@ -82,16 +82,15 @@ func (p *Peer) start(method string, args, reply any, done chan *rpc.Call) (*pend
 }
 
 // abandon gives up on a call whose caller stopped waiting. It reports
-// false when the reply is already being delivered, which then completes.
+// false when the reply is already being delivered: the call then completes
+// as usual. It never reads call.Done, which a Hub shares between calls.
 func (p *Peer) abandon(pc *pending, call *rpc.Call) bool {
 	if !pc.state.CompareAndSwap(callWaiting, callAbandoned) {
 		return false
 	}
-	select {
-	case <-call.Done: // it failed already: nothing is pending
-	default:
-		p.demux.cancel(pc.seq)
-	}
+	// If the call is still pending, the synthetic response removes it from
+	// net/rpc's map; if it has just completed, net/rpc discards it.
+	p.demux.cancel(pc.seq)
 	p.outgoing.Add(-1)
 	return true
 }

@@ -100,6 +100,17 @@ func (d *demux) cancel(seq uint64) {
 	d.wake.Broadcast()
 }
 
+// stop ends reading with err, for a loop that fails outside readHeader.
+func (d *demux) stop(err error) {
+	d.mu.Lock()
+	if d.err == nil {
+		d.err = err
+	}
+	d.owner = nobody
+	d.mu.Unlock()
+	d.wake.Broadcast()
+}
+
 // readErr returns the error that ended reading, if any.
 func (d *demux) readErr() error {
 	d.mu.Lock()

@@ -37,9 +37,13 @@ func (c *clientHalf) WriteRequest(r *rpc.Request, body any) error {
 func (c *clientHalf) ReadResponseHeader(r *rpc.Response) error {
 	synthetic, err := c.p.demux.readHeader(clientSide, &c.rh)
 	if err != nil {
+		c.p.fail(err)
 		return err
 	}
 	c.synthetic = synthetic
+	if !synthetic {
+		c.p.touch()
+	}
 	r.ServiceMethod, r.Seq, r.Error = "", c.rh.Seq, c.rh.Error
 	return nil
 }
@@ -55,7 +59,15 @@ func (c *clientHalf) ReadResponseBody(body any) error {
 	}
 	pc, ok := body.(*pending)
 	if !ok {
-		return c.p.conn.ReadBody(body)
+		// A call made with Go, or a reply nobody waits for: net/rpc ends
+		// its read loop on an error here, so the connection must end too,
+		// or the server loop would wait for the read token for ever.
+		if err := c.p.conn.ReadBody(body); err != nil {
+			c.p.demux.stop(err)
+			c.p.fail(err)
+			return err
+		}
+		return nil
 	}
 	if !pc.state.CompareAndSwap(callWaiting, callDelivering) {
 		return c.p.conn.ReadBody(nil)
@@ -82,6 +94,7 @@ var _ rpc.ServerCodec = (*serverHalf)(nil)
 func (s *serverHalf) ReadRequestHeader(r *rpc.Request) error {
 	for {
 		if _, err := s.p.demux.readHeader(serverSide, &s.rh); err != nil {
+			s.p.fail(err) // now, not once the running handlers have returned
 			return err
 		}
 		s.p.touch()
@@ -95,6 +108,7 @@ func (s *serverHalf) ReadRequestHeader(r *rpc.Request) error {
 			return nil
 		}
 		if err := s.p.conn.ReadBody(nil); err != nil {
+			s.p.fail(err)
 			return err
 		}
 		if s.rh.Kind == codec.Notification {

@@ -23,6 +23,7 @@ type HubOptions struct {
 	Peer *Options
 	// OnConnect, if set, is called in a goroutine of its own for every new
 	// peer, once it is in the registry: the place to start calling it.
+	// Shutdown and Close wait for these calls to return.
 	OnConnect func(*Peer)
 	// OnDisconnect, if set, is called once a peer's connection has ended
 	// and the peer has left the registry, with the reason (Is ErrClosed).
@@ -47,6 +48,7 @@ type Hub struct {
 	listeners map[net.Listener]struct{}
 	closed    bool
 	conns     sync.WaitGroup // peers not yet fully ended
+	hooks     sync.WaitGroup // OnConnect calls running
 }
 
 // NewHub returns a hub whose peers speak c and serve what bind registers.
@@ -120,7 +122,11 @@ func (h *Hub) Add(rwc io.ReadWriteCloser) (*Peer, error) {
 		return nil, err
 	}
 	if h.opts.OnConnect != nil {
-		go h.opts.OnConnect(p)
+		h.hooks.Add(1)
+		go func() {
+			defer h.hooks.Done()
+			h.opts.OnConnect(p)
+		}()
 	}
 	return p, nil
 }
@@ -130,7 +136,11 @@ func (h *Hub) Add(rwc io.ReadWriteCloser) (*Peer, error) {
 func (h *Hub) register(p *Peer) {
 	h.mu.Lock()
 	h.peers[p] = struct{}{}
+	closed := h.closed
 	h.mu.Unlock()
+	if closed { // Close ran while this peer was being made: it missed it
+		p.fail(ErrHubClosed)
+	}
 }
 
 // unregister runs when a peer has ended, in the peer's last goroutine.
@@ -208,25 +218,26 @@ func (h *Hub) CallAll(ctx context.Context, method string, args any, newReply fun
 		starts[i] = started{pc, call}
 	}
 	finished := make([]bool, len(peers))
-	for left := len(peers); left > 0; left-- {
+	expired := ctx.Done()
+	for left := len(peers); left > 0; {
 		select {
 		case call := <-done:
 			pc := call.Args.(*pending)
 			i := calls[pc]
+			if finished[i] {
+				continue // an abandoned call completing late
+			}
 			results[i].Err, finished[i] = peers[i].finish(pc, call), true
-		case <-ctx.Done():
+			left--
+		case <-expired:
+			expired = nil
 			for i, s := range starts {
-				if finished[i] {
-					continue
-				}
-				if peers[i].abandon(s.pc, s.call) {
-					results[i].Err = ctx.Err()
-				} else {
-					<-s.call.Done
-					results[i].Err = peers[i].finish(s.pc, s.call)
+				if !finished[i] && peers[i].abandon(s.pc, s.call) {
+					results[i].Err, finished[i] = ctx.Err(), true
+					left--
 				}
 			}
-			return results
+			// The rest are being delivered and complete on done.
 		}
 	}
 	return results
@@ -291,4 +302,5 @@ func (h *Hub) closePeers() {
 	}
 	wg.Wait()
 	h.conns.Wait()
+	h.hooks.Wait() // their peers are closed: calls they make fail at once
 }

@@ -37,7 +37,7 @@ type Peer struct {
 	log    *slog.Logger
 
 	maxInFlight int64
-	outgoing    atomic.Int64 // calls made through Call and Go, not yet done
+	outgoing    atomic.Int64 // calls made through Call or a Hub, not yet done
 
 	idle      time.Duration
 	lastRead  atomic.Int64 // unix nanoseconds of the last frame read, for IdleTimeout
@@ -106,12 +106,11 @@ func newPeer(rwc io.ReadWriteCloser, c codec.Codec, bind Binder, opts *Options, 
 // serve runs net/rpc's server loop until the connection ends.
 func (p *Peer) serve() {
 	p.server.ServeCodec(&p.sh) // returns once reading failed and handlers returned
-	err := p.demux.readErr()
-	p.fail(err)
+	p.fail(p.demux.readErr())
+	close(p.served) // before onEnd, which may call Close
 	if p.onEnd != nil {
 		p.onEnd(p)
 	}
-	close(p.served)
 }
 
 // fail ends the connection with err, once: the first error wins.
@@ -138,8 +137,9 @@ func (p *Peer) fail(err error) {
 }
 
 // Close closes the connection and waits until the peer's goroutines have
-// returned. Calls pending on either side fail with ErrClosed. Close is
-// idempotent and always returns nil.
+// returned, running handlers included; so a handler must not call Close on
+// its own peer (it may start go p.Close()). Calls pending on either side
+// fail with ErrClosed. Close is idempotent and always returns nil.
 func (p *Peer) Close() error {
 	p.closing.Store(true)
 	p.fail(ErrClosed)

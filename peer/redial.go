@@ -2,6 +2,7 @@ package peer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,8 +13,25 @@ import (
 	"github.com/duplexrpc/duplex/codec"
 )
 
-// DialFunc opens a new connection to the other end.
+// DialFunc opens a new connection to the other end. An error wrapped by
+// Permanent stops the Redialer instead of being retried.
 type DialFunc func(ctx context.Context) (io.ReadWriteCloser, error)
+
+var errPermanent = errors.New("permanent")
+
+type permanentError struct{ err error }
+
+func (e permanentError) Error() string   { return e.err.Error() }
+func (e permanentError) Unwrap() []error { return []error{e.err, errPermanent} }
+
+// Permanent marks a DialFunc's error as one that redialing cannot mend (a
+// malformed address, say): the Redialer stops, in state Stopped, with it.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return permanentError{err}
+}
 
 // State is the connection state of a Redialer.
 type State int
@@ -109,7 +127,7 @@ func (r *Redialer) run(ctx context.Context) {
 		r.setState(Connecting, nil, nil)
 		p, err := r.connect(ctx)
 		if err == nil {
-			failures = 0
+			connectedAt := time.Now()
 			r.setState(Connected, p, nil)
 			select {
 			case <-p.Done():
@@ -119,9 +137,19 @@ func (r *Redialer) run(ctx context.Context) {
 				r.setState(Stopped, nil, ctx.Err())
 				return
 			}
+			// A connection that lasted resets the backoff; one dropped
+			// at once (a master refusing us) does not.
+			if time.Since(connectedAt) > r.opts.MaxBackoff {
+				failures = 0
+			}
 		}
 		if ctx.Err() != nil {
 			r.setState(Stopped, nil, ctx.Err())
+			return
+		}
+		if errors.Is(err, errPermanent) {
+			r.log.Error("peer: giving up", "error", err)
+			r.setState(Stopped, nil, err)
 			return
 		}
 		r.setState(Disconnected, nil, err)
@@ -178,6 +206,9 @@ func (r *Redialer) State() State {
 // calls on it then fail with ErrClosed, and Peer returns the next one.
 func (r *Redialer) Peer(ctx context.Context) (*Peer, error) {
 	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		r.mu.Lock()
 		p, s, changed := r.current, r.state, r.changed
 		r.mu.Unlock()

@@ -120,3 +120,54 @@ func TestRedialerBacksOff(t *testing.T) {
 		}
 	}
 }
+
+func TestRedialerStopsOnPermanentError(t *testing.T) {
+	stopped := make(chan error, 1)
+	r := peer.NewRedialer(
+		func(ctx context.Context) (io.ReadWriteCloser, error) {
+			return nil, peer.Permanent(errors.New("no such scheme"))
+		},
+		codec.Msgpack, nil,
+		&peer.RedialOptions{OnState: func(s peer.State, _ *peer.Peer, err error) {
+			if s == peer.Stopped {
+				stopped <- err
+			}
+		}})
+	defer r.Close()
+	select {
+	case err := <-stopped:
+		if err == nil || err.Error() != "peer: dial: no such scheme" {
+			t.Fatalf("stopped with %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a permanent dial error was retried")
+	}
+	if _, err := r.Peer(context.Background()); !errors.Is(err, peer.ErrClosed) {
+		t.Fatalf("Peer after a permanent error = %v", err)
+	}
+}
+
+func TestRedialerPeerHonoursEndedContext(t *testing.T) {
+	a, _ := tcpPair(t)
+	defer a.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hub := peer.NewHub(codec.Msgpack, nil, nil)
+	go hub.Serve(ln)
+	defer hub.Close()
+	r := peer.NewRedialer(func(ctx context.Context) (io.ReadWriteCloser, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "tcp", ln.Addr().String())
+	}, codec.Msgpack, nil, nil)
+	defer r.Close()
+	if _, err := r.Peer(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if p, err := r.Peer(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Peer(cancelled ctx) = %v, %v; want context.Canceled", p, err)
+	}
+}

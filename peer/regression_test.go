@@ -1,0 +1,147 @@
+package peer_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/rpc"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/duplexrpc/duplex/codec"
+	"github.com/duplexrpc/duplex/internal/rpctest"
+	"github.com/duplexrpc/duplex/peer"
+)
+
+// A reply that does not decode into a Go call's value ends the connection
+// (net/rpc's rule for Go) instead of leaving the peer jammed.
+func TestGoWithUndecodableReplyEndsConnection(t *testing.T) {
+	for _, c := range codec.All() {
+		t.Run(c.Name(), func(t *testing.T) {
+			t.Parallel()
+			a, _ := peerPair(t, c, nil, bindTestServices())
+			call := a.Go("Echo.String", "not a number", new(int), nil)
+			select {
+			case <-call.Done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("Go call never completed")
+			}
+			if call.Error == nil {
+				t.Fatal("string reply decoded into an int without error")
+			}
+			select {
+			case <-a.Done():
+			case <-time.After(10 * time.Second):
+				t.Fatal("peer jammed instead of ending")
+			}
+			if !errors.Is(a.Err(), peer.ErrClosed) {
+				t.Fatalf("Err() = %v", a.Err())
+			}
+		})
+	}
+}
+
+// CallAll's cancellation must not steal completions of other calls from
+// the shared channel, nor wait for the slow peers.
+func TestCallAllCancelsOnlyTheSlow(t *testing.T) {
+	blocker := rpctest.NewBlocker()
+	hub, addr := startHub(t, codec.Msgpack, nil, nil)
+	var workers []*peer.Peer
+	defer func() { // release the held handler first: Close waits for handlers
+		close(blocker.Release)
+		for _, w := range workers {
+			w.Close()
+		}
+	}()
+	for i := range 4 {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var bind peer.Binder
+		if i == 0 {
+			bind = func(_ *peer.Peer, s *rpc.Server) error { return s.RegisterName("Work", blocker) }
+		} else {
+			bind = func(_ *peer.Peer, s *rpc.Server) error { return s.RegisterName("Work", &fastWait{}) }
+		}
+		w, err := peer.New(conn, codec.Msgpack, bind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		workers = append(workers, w)
+	}
+	waitFor(t, "4 peers", func() bool { return hub.Len() == 4 })
+	for round := range 3 {
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		start := time.Now()
+		results := hub.CallAll(ctx, "Work.Wait", round, func() any { return new(int) })
+		cancel()
+		if took := time.Since(start); took > 5*time.Second {
+			t.Fatalf("CallAll took %v past a 100ms deadline", took)
+		}
+		var ok, expired int
+		for _, r := range results {
+			switch {
+			case r.Err == nil && *r.Reply.(*int) == round:
+				ok++
+			case errors.Is(r.Err, context.DeadlineExceeded):
+				expired++
+			default:
+				t.Fatalf("result %+v", r)
+			}
+		}
+		if ok != 3 || expired != 1 {
+			t.Fatalf("round %d: %d ok, %d expired; want 3, 1", round, ok, expired)
+		}
+	}
+}
+
+type fastWait struct{}
+
+func (fastWait) Wait(n int, reply *int) error { *reply = n; return nil }
+
+// Responses count as life for the idle timeout, not only requests.
+func TestIdleTimeoutCountsResponses(t *testing.T) {
+	a, _ := peerPair(t, codec.Msgpack, nil, bindTestServices(), &peer.Options{IdleTimeout: 200 * time.Millisecond})
+	deadline := time.Now().Add(600 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		var got int
+		if err := a.Call(context.Background(), "Arith.Multiply", &rpctest.Args{A: 1, B: 1}, &got); err != nil {
+			t.Fatalf("peer calling every 20ms dropped as idle: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Done fires when the connection ends, without waiting for handlers.
+func TestDoneDoesNotWaitForHandlers(t *testing.T) {
+	blocker := rpctest.NewBlocker()
+	a, b := peerPair(t, codec.Msgpack, nil, bindTestServices(blocker))
+	go a.Call(context.Background(), "Blocker.Wait", 1, new(int))
+	<-blocker.Started
+	a.Conn().Close()
+	select {
+	case <-b.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("Done waited for a running handler")
+	}
+	close(blocker.Release)
+}
+
+// OnDisconnect may close the peer it is handed.
+func TestOnDisconnectMayClose(t *testing.T) {
+	var once sync.Once
+	closed := make(chan struct{})
+	hub, addr := startHub(t, codec.Msgpack, nil, &peer.HubOptions{
+		OnDisconnect: func(p *peer.Peer, _ error) { p.Close(); once.Do(func() { close(closed) }) },
+	})
+	w := dialWorker(t, addr, codec.Msgpack, "w")
+	waitFor(t, "the peer", func() bool { return hub.Len() == 1 })
+	w.Close()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("OnDisconnect calling Close deadlocked")
+	}
+}
