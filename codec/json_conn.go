@@ -1,12 +1,11 @@
 package codec
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
+	"math"
 	"sync"
 )
 
@@ -42,10 +41,12 @@ type jsonConn struct {
 
 	fw  frameWriter
 	enc *json.Encoder
+	out jsonFrames // reused under fw's lock
 
 	mu      sync.Mutex
 	nextSeq uint64
-	pending map[uint64]*jsonCall // incoming requests awaiting our response
+	pending map[uint64]jsonCall // incoming requests awaiting our response
+	methods methodNames         // read loop only
 
 	closeOnce sync.Once
 	closeErr  error
@@ -69,17 +70,6 @@ type jsonCall struct {
 type jsonBatch struct {
 	waiting int
 	parts   [][]byte
-}
-
-// jsonWire is every member a JSON-RPC message may have. A member that is
-// absent stays empty; one that is null holds "null".
-type jsonWire struct {
-	Version json.RawMessage `json:"jsonrpc"`
-	Method  json.RawMessage `json:"method"`
-	ID      json.RawMessage `json:"id"`
-	Params  json.RawMessage `json:"params"`
-	Result  json.RawMessage `json:"result"`
-	Error   json.RawMessage `json:"error"`
 }
 
 func (c *jsonConn) ReadHeader(h *Header) error {
@@ -152,40 +142,50 @@ func (c *jsonConn) readFrame() error {
 
 // parse turns one message into a jsonIn. ok is false when the message was
 // answered with an error (2.0) or is to be ignored; err ends the connection.
+// raw is checked once with json.Valid, and its members are then read in
+// place (json_members.go): no copy, no reflection.
 func (c *jsonConn) parse(raw []byte, batch *jsonBatch) (in jsonIn, ok bool, err error) {
-	var w jsonWire
-	if err := json.Unmarshal(raw, &w); err != nil {
+	if !json.Valid(raw) {
+		var v any
+		perr := json.Unmarshal(raw, &v)
 		if !c.v2 {
-			return in, false, fmt.Errorf("%w: JSON-RPC: %v", ErrMalformed, err)
+			return in, false, fmt.Errorf("%w: JSON-RPC: %v", ErrMalformed, perr)
 		}
-		if raw[0] == '{' {
-			return in, false, c.writeError(nil, batch, codeParseError, "Parse error: "+err.Error())
+		return in, false, c.writeError(nil, batch, codeParseError, "Parse error: "+perr.Error())
+	}
+	if raw[0] != '{' {
+		if !c.v2 {
+			return in, false, fmt.Errorf("%w: JSON-RPC message is not an object", ErrMalformed)
 		}
 		return in, false, c.writeError(nil, batch, codeInvalidRequest, "Invalid Request: not an object")
 	}
-	if len(w.Method) == 0 {
-		return c.parseResponse(&w, batch)
+	var m jsonMembers
+	readMembers(raw, &m)
+	if m.method == nil {
+		return c.parseResponse(&m, batch)
 	}
-	id := w.ID
+	id := m.id
 	if c.v2 {
 		if !validJSONID(id) {
 			return in, false, c.writeError(nil, batch, codeInvalidRequest, "Invalid Request: id must be a string, number or null")
 		}
-		if string(w.Version) != `"2.0"` {
+		if string(m.version) != `"2.0"` {
 			return in, false, c.writeError(id, batch, codeInvalidRequest, `Invalid Request: "jsonrpc" must be "2.0"`)
 		}
-		if p := w.Params; len(p) > 0 && p[0] != '[' && p[0] != '{' {
+		if p := m.params; len(p) > 0 && p[0] != '[' && p[0] != '{' {
 			return in, false, c.writeError(id, batch, codeInvalidRequest, "Invalid Request: params must be an array or an object")
 		}
 	}
-	if err := json.Unmarshal(w.Method, &in.h.ServiceMethod); err != nil {
+	name, isString := jsonUnquote(m.method)
+	if !isString {
 		if !c.v2 {
 			return in, false, fmt.Errorf("%w: JSON-RPC method is not a string", ErrMalformed)
 		}
 		return in, false, c.writeError(id, batch, codeInvalidRequest, "Invalid Request: method must be a string")
 	}
-	in.body = w.Params
-	if len(id) == 0 || !c.v2 && string(id) == "null" {
+	in.h.ServiceMethod = c.methods.intern(name)
+	in.body = m.params
+	if id == nil || !c.v2 && string(id) == "null" {
 		in.h.Kind = Notification
 		return in, true, nil
 	}
@@ -194,9 +194,10 @@ func (c *jsonConn) parse(raw []byte, batch *jsonBatch) (in jsonIn, ok bool, err 
 	in.h.Seq = c.nextSeq
 	c.nextSeq++
 	if c.pending == nil {
-		c.pending = make(map[uint64]*jsonCall)
+		c.pending = make(map[uint64]jsonCall)
 	}
-	c.pending[in.h.Seq] = &jsonCall{id: id, batch: batch}
+	// The id outlives the frame's buffer: keep a copy.
+	c.pending[in.h.Seq] = jsonCall{id: append(json.RawMessage(nil), id...), batch: batch}
 	if batch != nil {
 		batch.waiting++
 	}
@@ -208,31 +209,46 @@ func (c *jsonConn) parse(raw []byte, batch *jsonBatch) (in jsonIn, ok bool, err 
 // request's Seq. A response we cannot match is dropped. In 2.0 a message
 // with neither method nor result nor error is an invalid request, answered
 // in its batch if it came in one.
-func (c *jsonConn) parseResponse(w *jsonWire, batch *jsonBatch) (in jsonIn, ok bool, err error) {
-	if c.v2 && len(w.Result) == 0 && len(w.Error) == 0 {
+func (c *jsonConn) parseResponse(m *jsonMembers, batch *jsonBatch) (in jsonIn, ok bool, err error) {
+	if c.v2 && m.result == nil && m.err == nil {
 		return in, false, c.writeError(nil, batch, codeInvalidRequest, "Invalid Request: no method")
 	}
-	seq, ok := parseSeq(w.ID)
+	seq, ok := parseSeq(m.id)
 	if !ok {
-		if len(w.Result) == 0 && len(w.Error) == 0 {
+		if m.result == nil && m.err == nil {
 			return in, false, fmt.Errorf("%w: JSON-RPC message with neither method nor result", ErrMalformed)
 		}
 		return in, false, nil // e.g. the answer to a request we could not send
 	}
 	in.h = Header{Kind: Response, Seq: seq}
-	if len(w.Error) > 0 && string(w.Error) != "null" {
-		in.h.Error = jsonErrorText(w.Error)
+	if m.err != nil && string(m.err) != "null" {
+		in.h.Error = jsonErrorText(m.err)
 	}
-	in.body = w.Result
+	in.body = m.result
 	return in, true, nil
 }
 
 // parseSeq reads an id we sent: a number, or a string of digits from a peer
 // that turned it into one.
-func parseSeq(id json.RawMessage) (uint64, bool) {
-	s := string(bytes.Trim(id, `"`))
-	seq, err := strconv.ParseUint(s, 10, 64)
-	return seq, err == nil
+func parseSeq(id []byte) (uint64, bool) {
+	if len(id) >= 2 && id[0] == '"' && id[len(id)-1] == '"' {
+		id = id[1 : len(id)-1]
+	}
+	if len(id) == 0 || len(id) > 20 {
+		return 0, false
+	}
+	var seq uint64
+	for _, c := range id {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if seq > (math.MaxUint64-d)/10 {
+			return 0, false
+		}
+		seq = seq*10 + d
+	}
+	return seq, true
 }
 
 // validJSONID: JSON-RPC 2.0 ids are strings, numbers or null, if present.
@@ -276,21 +292,24 @@ func (c *jsonConn) ReadBody(v any) error {
 	if c.cur.h.Kind == Response {
 		return json.Unmarshal(body, v)
 	}
-	err := decodeJSONParams(v, body)
+	err := c.decodeParams(v, body)
 	if err != nil && c.cur.h.Kind == Request {
 		c.mu.Lock()
-		if call := c.pending[c.cur.h.Seq]; call != nil {
+		if call, ok := c.pending[c.cur.h.Seq]; ok {
 			call.badParams = true
+			c.pending[c.cur.h.Seq] = call
 		}
 		c.mu.Unlock()
 	}
 	return err
 }
 
-// decodeJSONParams follows the same rules as msgpack-rpc's decodeParams:
-// one element of an array into v, or the whole array when v is a list or a
-// struct; an object (by-name params) into v as it is.
-func decodeJSONParams(v any, params json.RawMessage) error {
+// decodeParams follows the same rules as msgpack-rpc's decodeParams: one
+// element of an array into v, or the whole array when v is a list (or, if
+// the single element does not fit a list argument, the whole array); an
+// object (by-name params) into v as it is. JSON-RPC 1.0 reads the first of
+// several params into a single argument, as net/rpc/jsonrpc does.
+func (c *jsonConn) decodeParams(v any, params []byte) error {
 	if string(params) == "null" {
 		return nil
 	}
@@ -298,18 +317,19 @@ func decodeJSONParams(v any, params json.RawMessage) error {
 	if params[0] != '[' {
 		err = json.Unmarshal(params, v)
 	} else {
-		var list []json.RawMessage
-		if err = json.Unmarshal(params, &list); err == nil {
-			switch n := len(list); {
-			case n == 1 && !(wantsListFromOne(v) && isJSONScalar(list[0])):
-				err = json.Unmarshal(list[0], v)
-			case takesWholeList(v):
-				err = json.Unmarshal(params, v)
-			case n == 0:
-				return nil
-			default:
-				return fmt.Errorf("%w: %d params for one %T argument", ErrInvalidParams, n, v)
+		switch n, first := jsonArrayFirst(params); {
+		case n == 1:
+			if err = json.Unmarshal(first, v); err != nil && wantsListFromOne(v) && json.Unmarshal(params, v) == nil {
+				err = nil
 			}
+		case takesWholeList(v):
+			err = json.Unmarshal(params, v)
+		case n == 0:
+			return nil
+		case !c.v2:
+			err = json.Unmarshal(first, v)
+		default:
+			return fmt.Errorf("%w: several params for one %T argument", ErrInvalidParams, v)
 		}
 	}
 	if err != nil {
@@ -321,9 +341,4 @@ func decodeJSONParams(v any, params json.RawMessage) error {
 func (c *jsonConn) Close() error {
 	c.closeOnce.Do(func() { c.closeErr = c.rwc.Close() })
 	return c.closeErr
-}
-
-// isJSONScalar: the value is a number or a boolean.
-func isJSONScalar(v json.RawMessage) bool {
-	return len(v) > 0 && (v[0] == '-' || v[0] >= '0' && v[0] <= '9' || v[0] == 't' || v[0] == 'f')
 }

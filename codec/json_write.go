@@ -21,16 +21,27 @@ const (
 )
 
 // The frames this package writes. The 1.0 shapes are net/rpc/jsonrpc's,
-// field for field, so the bytes are the same.
+// field for field, so the bytes are the same. A connection keeps one of
+// each and fills it under its writer's lock, so writing allocates nothing.
 type (
 	jsonRequest1 struct {
 		Method string `json:"method"`
 		Params [1]any `json:"params"`
 		ID     uint64 `json:"id"`
 	}
+	jsonRequest1List struct {
+		Method string `json:"method"`
+		Params []any  `json:"params"`
+		ID     uint64 `json:"id"`
+	}
 	jsonNotification1 struct {
 		Method string  `json:"method"`
 		Params [1]any  `json:"params"`
+		ID     *uint64 `json:"id"` // always null
+	}
+	jsonNotification1List struct {
+		Method string  `json:"method"`
+		Params []any   `json:"params"`
 		ID     *uint64 `json:"id"` // always null
 	}
 	jsonResponse1 struct {
@@ -41,13 +52,24 @@ type (
 	jsonRequest2 struct {
 		Version string `json:"jsonrpc"`
 		Method  string `json:"method"`
-		Params  any    `json:"params"`
+		Params  [1]any `json:"params"`
+		ID      uint64 `json:"id"`
+	}
+	jsonRequest2List struct {
+		Version string `json:"jsonrpc"`
+		Method  string `json:"method"`
+		Params  []any  `json:"params"`
 		ID      uint64 `json:"id"`
 	}
 	jsonNotification2 struct {
 		Version string `json:"jsonrpc"`
 		Method  string `json:"method"`
-		Params  any    `json:"params"`
+		Params  [1]any `json:"params"`
+	}
+	jsonNotification2List struct {
+		Version string `json:"jsonrpc"`
+		Method  string `json:"method"`
+		Params  []any  `json:"params"`
 	}
 	jsonResult2 struct {
 		Version string          `json:"jsonrpc"`
@@ -65,6 +87,21 @@ type (
 	}
 )
 
+// jsonFrames holds one frame of each shape.
+type jsonFrames struct {
+	req1  jsonRequest1
+	req1L jsonRequest1List
+	not1  jsonNotification1
+	not1L jsonNotification1List
+	resp1 jsonResponse1
+	req2  jsonRequest2
+	req2L jsonRequest2List
+	not2  jsonNotification2
+	not2L jsonNotification2List
+	res2  jsonResult2
+	err2  jsonError2
+}
+
 var jsonNull = json.RawMessage("null")
 
 func (c *jsonConn) Write(h *Header, v any) error {
@@ -78,23 +115,42 @@ func (c *jsonConn) Write(h *Header, v any) error {
 }
 
 func (c *jsonConn) writeCall(h *Header, v any) error {
+	mark, err := c.fw.lock()
+	if err != nil {
+		return err
+	}
+	o, m := &c.out, h.ServiceMethod
 	var frame any
 	params, isList := v.(Params)
 	switch {
 	case c.v2 && h.Kind == Request && isList:
-		frame = &jsonRequest2{Version: "2.0", Method: h.ServiceMethod, Params: []any(params), ID: h.Seq}
+		o.req2L = jsonRequest2List{Version: "2.0", Method: m, Params: params, ID: h.Seq}
+		frame = &o.req2L
 	case c.v2 && h.Kind == Request:
-		frame = &jsonRequest2{Version: "2.0", Method: h.ServiceMethod, Params: [1]any{v}, ID: h.Seq}
+		o.req2 = jsonRequest2{Version: "2.0", Method: m, Params: [1]any{v}, ID: h.Seq}
+		frame = &o.req2
 	case c.v2 && isList:
-		frame = &jsonNotification2{Version: "2.0", Method: h.ServiceMethod, Params: []any(params)}
+		o.not2L = jsonNotification2List{Version: "2.0", Method: m, Params: params}
+		frame = &o.not2L
 	case c.v2:
-		frame = &jsonNotification2{Version: "2.0", Method: h.ServiceMethod, Params: [1]any{v}}
+		o.not2 = jsonNotification2{Version: "2.0", Method: m, Params: [1]any{v}}
+		frame = &o.not2
+	case h.Kind == Request && isList:
+		o.req1L = jsonRequest1List{Method: m, Params: params, ID: h.Seq}
+		frame = &o.req1L
 	case h.Kind == Request:
-		frame = &jsonRequest1{Method: h.ServiceMethod, Params: [1]any{v}, ID: h.Seq}
+		o.req1 = jsonRequest1{Method: m, Params: [1]any{v}, ID: h.Seq}
+		frame = &o.req1
+	case isList:
+		o.not1L = jsonNotification1List{Method: m, Params: params}
+		frame = &o.not1L
 	default:
-		frame = &jsonNotification1{Method: h.ServiceMethod, Params: [1]any{v}}
+		o.not1 = jsonNotification1{Method: m, Params: [1]any{v}}
+		frame = &o.not1
 	}
-	return c.writeFrame(frame)
+	err = c.enc.Encode(frame)
+	*o = jsonFrames{} // drop the references to the caller's values
+	return c.fw.unlock(mark, err)
 }
 
 func (c *jsonConn) writeFrame(frame any) error {
@@ -109,27 +165,34 @@ func (c *jsonConn) writeFrame(frame any) error {
 // result that cannot be encoded is answered with an error instead.
 func (c *jsonConn) writeResponse(h *Header, v any) error {
 	c.mu.Lock()
-	call := c.pending[h.Seq]
+	call, ok := c.pending[h.Seq]
 	delete(c.pending, h.Seq)
 	c.mu.Unlock()
-	if call == nil {
+	if !ok {
 		return fmt.Errorf("codec: response to unknown request %d", h.Seq)
 	}
-	frame := c.responseFrame(call, h.Error, v)
-	if call.batch == nil {
-		mark, err := c.fw.lock()
-		if err != nil {
-			return err
-		}
-		if err = c.enc.Encode(frame); err != nil && h.Error == "" {
-			c.fw.buf = c.fw.buf[:mark]
-			err = c.enc.Encode(c.responseFrame(call, "codec: encoding result: "+err.Error(), nil))
-		}
-		return c.fw.unlock(mark, err)
+	if call.batch != nil {
+		return c.answerInBatch(&call, h.Error, v)
 	}
-	part, err := json.Marshal(frame)
+	mark, err := c.fw.lock()
 	if err != nil {
-		part, _ = json.Marshal(c.responseFrame(call, "codec: encoding result: "+err.Error(), nil))
+		return err
+	}
+	if err = c.enc.Encode(c.responseFrame(&c.out, &call, h.Error, v)); err != nil && h.Error == "" {
+		c.fw.buf = c.fw.buf[:mark]
+		err = c.enc.Encode(c.responseFrame(&c.out, &call, "codec: encoding result: "+err.Error(), nil))
+	}
+	c.out = jsonFrames{}
+	return c.fw.unlock(mark, err)
+}
+
+// answerInBatch adds the response to its batch, and writes the batch once
+// every request in it is answered.
+func (c *jsonConn) answerInBatch(call *jsonCall, errText string, v any) error {
+	var o jsonFrames
+	part, err := json.Marshal(c.responseFrame(&o, call, errText, v))
+	if err != nil {
+		part, _ = json.Marshal(c.responseFrame(&o, call, "codec: encoding result: "+err.Error(), nil))
 	}
 	c.mu.Lock()
 	call.batch.parts = append(call.batch.parts, part)
@@ -142,16 +205,19 @@ func (c *jsonConn) writeResponse(h *Header, v any) error {
 	return nil
 }
 
-func (c *jsonConn) responseFrame(call *jsonCall, errText string, v any) any {
+// responseFrame fills the response frame for call in o and returns it.
+func (c *jsonConn) responseFrame(o *jsonFrames, call *jsonCall, errText string, v any) any {
 	id := call.id
 	if !c.v2 {
+		o.resp1 = jsonResponse1{ID: id, Result: v}
 		if errText != "" {
-			return &jsonResponse1{ID: id, Error: errText}
+			o.resp1 = jsonResponse1{ID: id, Error: errText}
 		}
-		return &jsonResponse1{ID: id, Result: v}
+		return &o.resp1
 	}
 	if errText == "" {
-		return &jsonResult2{Version: "2.0", ID: id, Result: v}
+		o.res2 = jsonResult2{Version: "2.0", ID: id, Result: v}
+		return &o.res2
 	}
 	code := CodeServerError
 	switch {
@@ -160,7 +226,8 @@ func (c *jsonConn) responseFrame(call *jsonCall, errText string, v any) any {
 	case strings.HasPrefix(errText, "rpc: can't find "), strings.HasPrefix(errText, "rpc: service/method request ill-formed"):
 		code = codeMethodNotFound
 	}
-	return &jsonError2{Version: "2.0", ID: id, Error: jsonErrorObject{Code: code, Message: errText}}
+	o.err2 = jsonError2{Version: "2.0", ID: id, Error: jsonErrorObject{Code: code, Message: errText}}
+	return &o.err2
 }
 
 // writeError answers a message that is not a valid request. In a batch the

@@ -57,8 +57,8 @@ type msgpackConn struct {
 	isParams bool
 	readErr  error
 
-	methods   map[string]string // method names seen, by read loop only
-	lastSeq   atomic.Uint64     // the latest request Seq written, to widen 32-bit msgids
+	methods   methodNames
+	lastSeq   atomic.Uint64 // the latest request Seq written, to widen 32-bit msgids
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -130,27 +130,13 @@ func (c *msgpackConn) readHeader(h *Header) error {
 	return nil
 }
 
-// maxMethodNames bounds the method names a connection remembers.
-const maxMethodNames = 64
-
-// method reads a method name, reusing the string of a name seen before:
-// a connection calls few methods, many times.
+// method reads a method name, reusing the string of a name seen before.
 func (c *msgpackConn) method(b []byte, off int) (string, int, bool) {
 	raw, next, ok := mpStringBytes(b, off)
 	if !ok {
 		return "", off, false
 	}
-	if s, ok := c.methods[string(raw)]; ok {
-		return s, next, true
-	}
-	s := string(raw)
-	if c.methods == nil {
-		c.methods = make(map[string]string)
-	}
-	if len(c.methods) < maxMethodNames {
-		c.methods[s] = s
-	}
-	return s, next, true
+	return c.methods.intern(raw), next, true
 }
 
 // widenMsgid recovers the 64-bit Seq of a response from its 32-bit msgid:
@@ -203,10 +189,10 @@ func decodeParams(v any, params []byte, decode func([]byte, any) error) error {
 	case !isArray:
 		err = decode(params, v)
 	case n == 1:
-		if wantsListFromOne(v) && isMpScalar(params[off]) {
-			err = decode(params, v)
-		} else {
-			err = decode(params[off:], v)
+		// One param into v; a list argument given a single element that
+		// is not itself that list ([5] into []int) takes the whole list.
+		if err = decode(params[off:], v); err != nil && wantsListFromOne(v) && decode(params, v) == nil {
+			err = nil
 		}
 	case takesWholeList(v):
 		err = decode(params, v)
@@ -219,11 +205,6 @@ func decodeParams(v any, params []byte, decode func([]byte, any) error) error {
 		return fmt.Errorf("%w: %v", ErrInvalidParams, err)
 	}
 	return nil
-}
-
-// isMpScalar: the format byte starts a number or boolean.
-func isMpScalar(b byte) bool {
-	return b <= 0x7f || b >= 0xe0 || b == 0xc2 || b == 0xc3 || b >= 0xca && b <= 0xd3
 }
 
 func (c *msgpackConn) Write(h *Header, v any) error {
