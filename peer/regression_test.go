@@ -103,8 +103,8 @@ func (fastWait) Wait(n int, reply *int) error { *reply = n; return nil }
 
 // Responses count as life for the idle timeout, not only requests.
 func TestIdleTimeoutCountsResponses(t *testing.T) {
-	a, _ := peerPair(t, codec.Msgpack, nil, bindTestServices(), &peer.Options{IdleTimeout: 200 * time.Millisecond})
-	deadline := time.Now().Add(600 * time.Millisecond)
+	a, _ := peerPair(t, codec.Msgpack, nil, bindTestServices(), &peer.Options{IdleTimeout: 500 * time.Millisecond})
+	deadline := time.Now().Add(1500 * time.Millisecond)
 	for time.Now().Before(deadline) {
 		var got int
 		if err := a.Call(context.Background(), "Arith.Multiply", &rpctest.Args{A: 1, B: 1}, &got); err != nil {
