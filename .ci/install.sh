@@ -39,3 +39,21 @@ if [[ ! -f $node_dir/node_modules/.package-lock.json ||
 	$node_dir/package-lock.json -nt $node_dir/node_modules/.package-lock.json ]]; then
 	(cd "$node_dir" && quietly npm ci --no-audit --no-fund --loglevel=error)
 fi
+
+# Debian's Chromium, which the browser example's test drives headless
+# (playwright-core never downloads a browser of its own).
+if [[ ! -x /usr/bin/chromium ]]; then
+	sudo=()
+	if [[ $(id -u) != 0 ]]; then sudo=(sudo); fi
+	quietly "${sudo[@]}" apt-get update
+	quietly "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y --no-install-recommends chromium
+fi
+
+# The browser example's dependencies (@msgpack/msgpack, whose browser build
+# it vendors, and playwright-core for its test), as the Node example's.
+browser_dir=$root/examples/browser
+if [[ ! -f $browser_dir/node_modules/.package-lock.json ||
+	$browser_dir/package-lock.json -nt $browser_dir/node_modules/.package-lock.json ]]; then
+	(cd "$browser_dir" && quietly npm ci --no-audit --no-fund --loglevel=error)
+fi
