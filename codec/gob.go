@@ -18,7 +18,7 @@ func (gobCodec) Name() string { return "gob" }
 func (gobCodec) NewConn(rwc io.ReadWriteCloser, opts *Options) Conn {
 	c := &gobConn{rwc: rwc}
 	c.fw.w, c.fw.framePerWrite = rwc, opts.framePerWrite()
-	c.in = gobLimitReader{br: bufio.NewReader(rwc), max: opts.maxFrameSize()}
+	c.in = gobLimitReader{br: bufio.NewReader(rwc), max: opts.maxFrameSize(), w: &c.fw}
 	c.dec = gob.NewDecoder(&c.in)
 	c.enc = gob.NewEncoder(&c.fw)
 	return c
@@ -145,12 +145,16 @@ type gobLimitReader struct {
 	max    int
 	remain int // bytes of the current message, prefix included, not yet passed on
 	err    error
+	w      *frameWriter // the same connection's writer, flushed before a read blocks
 }
 
 // begin reads the length prefix of the next message without consuming it.
 // gob writes an unsigned integer as one byte below 0x80, or as a byte
 // holding minus its length followed by that many big-endian bytes.
 func (g *gobLimitReader) begin() error {
+	if g.br.Buffered() == 0 {
+		g.w.readerBlocking()
+	}
 	p, err := g.br.Peek(1)
 	if err != nil {
 		return err
@@ -160,6 +164,9 @@ func (g *gobLimitReader) begin() error {
 		n := int(-int8(p[0]))
 		if n < 1 || n > 8 {
 			return fmt.Errorf("%w: gob message length prefix 0x%02x", ErrMalformed, p[0])
+		}
+		if g.br.Buffered() < 1+n {
+			g.w.readerBlocking()
 		}
 		if p, err = g.br.Peek(1 + n); err != nil {
 			if errors.Is(err, io.EOF) {
@@ -188,8 +195,12 @@ func (g *gobLimitReader) Read(p []byte) (int, error) {
 	if len(p) > g.remain {
 		p = p[:g.remain]
 	}
+	if g.br.Buffered() == 0 {
+		g.w.readerBlocking()
+	}
 	n, err := g.br.Read(p)
 	g.remain -= n
+	g.w.readerHasMore(g.remain > 0 || g.br.Buffered() > 0)
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF

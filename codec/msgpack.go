@@ -28,7 +28,8 @@ type msgpackCodec struct {
 func (c msgpackCodec) Name() string { return c.name }
 
 func (c msgpackCodec) NewConn(rwc io.ReadWriteCloser, opts *Options) Conn {
-	mc := &msgpackConn{rwc: rwc, fr: newFrameReader(rwc, opts.maxFrameSize())}
+	mc := &msgpackConn{rwc: rwc}
+	mc.fr = newFrameReader(rwc, opts.maxFrameSize(), &mc.fw)
 	mc.fw.w, mc.fw.framePerWrite = rwc, opts.framePerWrite()
 	mc.eng = c.engine(&mc.fw)
 	return mc

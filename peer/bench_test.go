@@ -45,3 +45,26 @@ func BenchmarkStockGob(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCallPipelined makes the small call from 32 goroutines per CPU
+// sharing one connection.
+func BenchmarkCallPipelined(b *testing.B) {
+	for _, c := range []codec.Codec{codec.Msgpack, codec.Gob} {
+		b.Run(c.Name(), func(b *testing.B) {
+			a, _ := peerPair(b, c, nil, bindTestServices())
+			b.ReportAllocs()
+			b.SetParallelism(32)
+			b.RunParallel(func(pb *testing.PB) {
+				ctx := context.Background()
+				args := &rpctest.Args{A: 7, B: 8}
+				for pb.Next() {
+					var got int
+					if err := a.Call(ctx, "Arith.Multiply", args, &got); err != nil || got != 56 {
+						b.Error(got, err)
+						return
+					}
+				}
+			})
+		})
+	}
+}

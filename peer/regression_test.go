@@ -145,3 +145,40 @@ func TestOnDisconnectMayClose(t *testing.T) {
 		t.Fatal("OnDisconnect calling Close deadlocked")
 	}
 }
+
+// Large frames both ways at once over an unbuffered pipe: a writer blocked
+// on the stream must never stop its own side from reading, or both sides
+// wait for each other for ever.
+func TestBigFramesBothWaysOverUnbufferedPipe(t *testing.T) {
+	for _, c := range codec.All() {
+		t.Run(c.Name(), func(t *testing.T) {
+			t.Parallel()
+			ca, cb := net.Pipe()
+			a, err := peer.New(ca, c, bindTestServices())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			b, err := peer.New(cb, c, bindTestServices())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			payload := rpctest.BigBytes(256 << 10)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			var wg sync.WaitGroup
+			for _, p := range []*peer.Peer{a, b, a, b} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					var got []byte
+					if err := p.Call(ctx, "Echo.Bytes", payload, &got); err != nil || len(got) != len(payload) {
+						t.Errorf("Echo(256 KiB) = %d bytes, %v", len(got), err)
+					}
+				}()
+			}
+			wg.Wait()
+		})
+	}
+}
