@@ -5,10 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/duplexrpc/duplex/internal/exampletest"
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
@@ -19,7 +19,7 @@ import (
 )
 
 // timeout bounds every child process: a build, a server, a client.
-const timeout = 60 * time.Second
+const timeout = exampletest.Timeout
 
 // python is Debian's interpreter, which sees Debian's python3-msgpack.
 const python = "/usr/bin/python3"
@@ -27,27 +27,7 @@ const python = "/usr/bin/python3"
 // arith is the example's binary, built once by TestMain.
 var arith string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "arith-example-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	arith = filepath.Join(dir, "arith")
-	if runtime.GOOS == "windows" {
-		arith += ".exe"
-	}
-	code := 1
-	ctx, cancel := context.WithTimeout(context.Background(), 2*timeout)
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", arith, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
-	} else {
-		code = m.Run()
-	}
-	cancel()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { exampletest.Main(m, &arith, false) }
 
 // want is what every client prints for its three calls.
 var want = []string{
@@ -128,7 +108,7 @@ func TestPythonClient(t *testing.T) {
 	if err != nil {
 		err = fmt.Errorf("%s with msgpack: %v %s", python, err, out)
 	}
-	need(t, err)
+	exampletest.Need(t, err)
 
 	host, port, _ := net.SplitHostPort(startServer(t, "msgpack").addr)
 	got := run(t, "", python, "../python/arith_client.py", host, port)
@@ -140,25 +120,11 @@ func TestNodeClient(t *testing.T) {
 	if err == nil {
 		_, err = os.Stat("../node/node_modules/@msgpack/msgpack/package.json")
 	}
-	need(t, err)
+	exampletest.Need(t, err)
 
 	host, port, _ := net.SplitHostPort(startServer(t, "msgpack").addr)
 	got := run(t, "../node", "node", "arith_client.mjs", host, port)
 	checkLines(t, got, wantPipelined)
-}
-
-// need skips the test when err says a runtime it needs is missing, except
-// on CI (CI=true), where .ci/install.sh has installed everything: there a
-// missing runtime fails the test.
-func need(t *testing.T, err error) {
-	t.Helper()
-	if err == nil {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("CI=true, but a runtime is missing (.ci/install.sh installs it): %v", err)
-	}
-	t.Skipf("a runtime is missing (.ci/install.sh installs it): %v", err)
 }
 
 // server is the example serving on a free port of 127.0.0.1.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/duplexrpc/duplex/internal/exampletest"
 	"io"
 	"net"
 	"net/http"
@@ -13,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -24,32 +24,12 @@ import (
 )
 
 // timeout bounds every child process: the build, the server, the browser.
-const timeout = 60 * time.Second
+const timeout = exampletest.Timeout
 
 // demo is the example's binary, built once by TestMain.
 var demo string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "browser-example-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	demo = filepath.Join(dir, "browser")
-	if runtime.GOOS == "windows" {
-		demo += ".exe"
-	}
-	code := 1
-	ctx, cancel := context.WithTimeout(context.Background(), 2*timeout)
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", demo, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
-	} else {
-		code = m.Run()
-	}
-	cancel()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { exampletest.Main(m, &demo, false) }
 
 // wantAnswer is the line the server prints when a page answered its call.
 var wantAnswer = regexp.MustCompile(`^page \d+ answered Page\.Add\(2, 3\) = 5$`)
@@ -69,7 +49,7 @@ func TestBrowser(t *testing.T) {
 	if err == nil {
 		_, err = os.Stat("node_modules/playwright-core/package.json")
 	}
-	need(t, err)
+	exampletest.Need(t, err)
 
 	s := startServer(t)
 	profile := t.TempDir()
@@ -200,20 +180,6 @@ func toInt(v any) int {
 		return -1
 	}
 	return n
-}
-
-// need skips the test when err says a tool it needs is missing, except on
-// CI (CI=true), where .ci/install.sh has installed everything: there a
-// missing tool fails the test.
-func need(t *testing.T, err error) {
-	t.Helper()
-	if err == nil {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("CI=true, but a tool is missing (.ci/install.sh installs it): %v", err)
-	}
-	t.Skipf("a tool is missing (.ci/install.sh installs it): %v", err)
 }
 
 // server is the demo serving on a free port of 127.0.0.1.

@@ -4,22 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/duplexrpc/duplex/internal/exampletest"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/duplexrpc/duplex/codec"
 )
 
 // timeout bounds every wait: a build, a line to appear, a process to exit.
-const timeout = 60 * time.Second
+const timeout = exampletest.Timeout
 
 // python is Debian's interpreter, which sees Debian's python3-msgpack.
 const python = "/usr/bin/python3"
@@ -31,31 +30,7 @@ var (
 	raceEnabled bool
 )
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "masterworker-example-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	masterworker = filepath.Join(dir, "masterworker")
-	if runtime.GOOS == "windows" {
-		masterworker += ".exe"
-	}
-	args := []string{"build", "-o", masterworker}
-	if raceEnabled {
-		args = append(args, "-race")
-	}
-	code := 1
-	ctx, cancel := context.WithTimeout(context.Background(), 2*timeout)
-	if out, err := exec.CommandContext(ctx, "go", append(args, ".")...).CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
-	} else {
-		code = m.Run()
-	}
-	cancel()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { exampletest.Main(m, &masterworker, raceEnabled) }
 
 // The lines both roles print, as the example formats them.
 
@@ -277,7 +252,7 @@ func TestPythonWorker(t *testing.T) {
 	if err != nil {
 		err = fmt.Errorf("%s with msgpack: %v %s", python, err, out)
 	}
-	need(t, err)
+	exampletest.Need(t, err)
 
 	master, addr := mustStartMaster(t, "127.0.0.1:0", "msgpack")
 	host, port, _ := net.SplitHostPort(addr)
@@ -297,20 +272,6 @@ func TestPythonWorker(t *testing.T) {
 	}
 	master.waitLines(t, saysHello(1, "snake"), answeredInside(1))
 	master.waitLines(t, echoRound(func(i int) string { return answered(1, greeting(i)) })...)
-}
-
-// need skips the test when err says a runtime it needs is missing, except
-// on CI (CI=true), where .ci/install.sh has installed everything: there a
-// missing runtime fails the test.
-func need(t *testing.T, err error) {
-	t.Helper()
-	if err == nil {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("CI=true, but a runtime is missing (.ci/install.sh installs it): %v", err)
-	}
-	t.Skipf("a runtime is missing (.ci/install.sh installs it): %v", err)
 }
 
 func TestBadCommandLines(t *testing.T) {
