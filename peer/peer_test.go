@@ -27,24 +27,7 @@ func TestConformanceBothWays(t *testing.T) {
 	}
 }
 
-// Bouncer calls back the peer that called it, n levels deep.
-type Bouncer struct{ self *peer.Peer }
-
-// Bounce returns n after bouncing n-1 back to the caller.
-func (b *Bouncer) Bounce(n int, reply *int) error {
-	if n == 0 {
-		*reply = 0
-		return nil
-	}
-	var r int
-	if err := b.self.Call(context.Background(), "Bouncer.Bounce", n-1, &r); err != nil {
-		return fmt.Errorf("at depth %d: %w", n, err)
-	}
-	*reply = r + 1
-	return nil
-}
-
-func bindBouncer(p *peer.Peer, s *rpc.Server) error { return s.Register(&Bouncer{self: p}) }
+func bindBouncer(p *peer.Peer, s *rpc.Server) error { return s.Register(&rpctest.Bouncer{Self: p}) }
 
 func TestNestedCalls(t *testing.T) {
 	for _, c := range codec.All() {

@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/rpc"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -237,49 +235,8 @@ func runTable(t *testing.T, c codec.Codec, call rpctest.CallFunc) {
 		rpctest.RunConformance(t, call)
 		return
 	}
-	t.Run("multiply", func(t *testing.T) {
-		var got int
-		if err := call("Arith.Multiply", &rpctest.Args{A: 7, B: 8}, &got); err != nil || got != 56 {
-			t.Fatalf("Multiply(7, 8) = %d, %v; want 56, nil", got, err)
-		}
-	})
-	t.Run("remote error", func(t *testing.T) {
-		var got rpctest.Quotient
-		err := call("Arith.Divide", &rpctest.Args{A: 1, B: 0}, &got)
-		var remote rpc.ServerError
-		if !errors.As(err, &remote) || remote.Error() != rpctest.ErrDivideByZero.Error() {
-			t.Fatalf("Divide(1, 0) error = %#v; want rpc.ServerError(%q)", err, rpctest.ErrDivideByZero)
-		}
-	})
-	t.Run("1 MiB payload", func(t *testing.T) {
-		want := rpctest.BigBytes(1 << 20)
-		var got []byte
-		if err := call("Echo.Bytes", want, &got); err != nil || !bytes.Equal(got, want) {
-			t.Fatalf("Echo(1 MiB) = %d bytes, %v", len(got), err)
-		}
-	})
-	t.Run("concurrent calls", func(t *testing.T) {
-		const n = 100
-		var wg sync.WaitGroup
-		errs := make(chan error, n)
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				var got int
-				if err := call("Arith.Multiply", &rpctest.Args{A: i, B: 3}, &got); err != nil {
-					errs <- err
-				} else if got != 3*i {
-					errs <- fmt.Errorf("Multiply(%d, 3) = %d", i, got)
-				}
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Error(err)
-		}
-	})
+	rpctest.RunCases(t, call, rpctest.Cases("multiply", "remote error", "1 MiB payload")...)
+	t.Run("100 concurrent calls", func(t *testing.T) { rpctest.ConcurrentCalls(t, call, 100) })
 }
 
 // runNested has p's call bounce between the two peers: each handler calls
@@ -356,7 +313,7 @@ func peerCall(p *peer.Peer) rpctest.CallFunc {
 // a Caller that know the peer, and extra receivers.
 func bindPeerServices(extra ...any) peer.Binder {
 	return func(p *peer.Peer, s *rpc.Server) error {
-		services := []any{new(rpctest.Arith), new(rpctest.Echo), &Bouncer{self: p}, &Caller{self: p}}
+		services := []any{new(rpctest.Arith), new(rpctest.Echo), &rpctest.Bouncer{Self: p}, &Caller{self: p}}
 		for _, r := range append(services, extra...) {
 			if err := s.Register(r); err != nil {
 				return err
@@ -364,23 +321,6 @@ func bindPeerServices(extra ...any) peer.Binder {
 		}
 		return nil
 	}
-}
-
-// Bouncer calls back the peer that called it, n levels deep.
-type Bouncer struct{ self *peer.Peer }
-
-// Bounce returns n after bouncing n-1 back to the caller.
-func (b *Bouncer) Bounce(n int, reply *int) error {
-	if n == 0 {
-		*reply = 0
-		return nil
-	}
-	var r int
-	if err := b.self.Call(context.Background(), "Bouncer.Bounce", n-1, &r); err != nil {
-		return fmt.Errorf("at depth %d: %w", n, err)
-	}
-	*reply = r + 1
-	return nil
 }
 
 // Caller tells who calls: the common name of the certificate the caller
