@@ -11,6 +11,10 @@ import (
 // wait to write, so a burst of frames cannot grow the buffer without bound.
 const flushAt = 64 << 10
 
+// keepWriteBuffer is the largest write buffer kept between frames: frames
+// of tens of KiB reuse theirs instead of regrowing it from nothing.
+const keepWriteBuffer = 1 << 20
+
 // frameWriter buffers whole frames and writes them to the stream, grouping
 // frames into one Write where it can:
 //   - a writer flushes only when no other writer is waiting for the lock,
@@ -105,8 +109,8 @@ func (fw *frameWriter) flush() error {
 	if err != nil {
 		fw.err = err
 	}
-	if cap(fw.buf) > flushAt {
-		fw.buf = nil // do not keep a large frame's buffer on an idle connection
+	if cap(fw.buf) > keepWriteBuffer {
+		fw.buf = nil // do not keep a huge frame's buffer on an idle connection
 	} else {
 		fw.buf = fw.buf[:0]
 	}
