@@ -13,7 +13,6 @@ const (
 	codeInvalidRequest = -32600
 	codeMethodNotFound = -32601
 	codeInvalidParams  = -32602
-	codeInternalError  = -32603
 	// CodeServerError is the JSON-RPC 2.0 error code of an error returned
 	// by a handler (the spec's range for implementation-defined server
 	// errors starts at -32000).

@@ -224,13 +224,8 @@ func mpUint(b []byte, off int) (v uint64, next int, ok bool) {
 	return uint64(s), off + 1 + fixed, true
 }
 
-// mpString reads a str (or, as old msgpack "raw" clients send, a bin).
-func mpString(b []byte, off int) (s string, next int, ok bool) {
-	raw, next, ok := mpStringBytes(b, off)
-	return string(raw), next, ok
-}
-
-// mpStringBytes is mpString without the copy: the bytes are b's.
+// mpStringBytes reads a str (or, as some old clients send, a bin) and
+// returns its bytes, which are b's: no copy.
 func mpStringBytes(b []byte, off int) (s []byte, next int, ok bool) {
 	if off >= len(b) {
 		return nil, off, false
