@@ -61,6 +61,22 @@ type Conn interface {
 	Close() error
 }
 
+// Corker is a Conn whose writes can be held back: frames written between
+// Cork and the matching Uncork stay in its buffer, and once the last cork
+// is removed (and no Write is under way) what is buffered goes out in one
+// write to the stream. Corks nest and may overlap across goroutines. Every
+// Conn of this package is a Corker.
+//
+// It lets a caller that writes frames behind a lock of its own, as
+// rpc.Client does, cork before taking that lock: concurrent callers
+// queued on it then share one write instead of making one each. Uncork
+// returns the stream's write error, if any; a frame written while corked
+// reports its write error only there.
+type Corker interface {
+	Cork()
+	Uncork() error
+}
+
 // Codec is one wire format.
 type Codec interface {
 	// Name is the codec's short name, as [ByName] knows it.

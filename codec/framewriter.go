@@ -18,7 +18,8 @@ const keepWriteBuffer = 1 << 20
 // frameWriter buffers whole frames and writes them to the stream, grouping
 // frames into one Write where it can:
 //   - a writer flushes only when no other writer is waiting for the lock,
-//     and the last of them flushes for all;
+//     and the last of them flushes for all; a cork (see [Corker]) counts
+//     as a waiting writer;
 //   - a writer also leaves its frame when the connection's reader has more
 //     frames buffered (readerAhead): the reader flushes before it next
 //     blocks, so the answers to a burst of requests leave together. net/rpc
@@ -31,7 +32,7 @@ type frameWriter struct {
 	w             io.Writer
 	framePerWrite bool
 
-	waiting     atomic.Int32 // writers in or waiting for lock
+	waiting     atomic.Int32 // writers in or waiting for lock, and corks
 	readerAhead atomic.Bool  // the reader has frames buffered and will flush
 	mu          sync.Mutex
 	buf         []byte
@@ -56,7 +57,16 @@ func (fw *frameWriter) unlock(mark int, encErr error) error {
 	if encErr != nil {
 		fw.buf = fw.buf[:mark]
 	}
-	last := fw.waiting.Add(-1) == 0
+	err := fw.leave(fw.waiting.Add(-1) == 0)
+	if encErr != nil {
+		return fmt.Errorf("%w: %w", ErrEncode, encErr)
+	}
+	return err
+}
+
+// leave ends a turn at the lock, flushing if last (no writer left or
+// waiting, no cork in place) unless the reader will flush instead.
+func (fw *frameWriter) leave(last bool) error {
 	leftForReader := last && fw.readerAhead.Load()
 	var err error
 	if last && !leftForReader || fw.framePerWrite || len(fw.buf) >= flushAt {
@@ -73,10 +83,25 @@ func (fw *frameWriter) unlock(mark int, encErr error) error {
 		}
 		fw.mu.Unlock()
 	}
-	if encErr != nil {
-		return fmt.Errorf("%w: %w", ErrEncode, encErr)
-	}
 	return err
+}
+
+// cork counts as a writer waiting, so frames written until uncork stay
+// in the buffer.
+func (fw *frameWriter) cork() { fw.waiting.Add(1) }
+
+// uncork removes a cork; if nothing else holds the buffer back it flushes.
+func (fw *frameWriter) uncork() error {
+	if fw.waiting.Add(-1) != 0 {
+		return nil // the last writer or cork out flushes
+	}
+	fw.mu.Lock()
+	if fw.err != nil {
+		err := fw.err
+		fw.mu.Unlock()
+		return err
+	}
+	return fw.leave(fw.waiting.Load() == 0)
 }
 
 // readerBlocking is called by the connection's reader before it waits for
@@ -133,3 +158,12 @@ func (fw *frameWriter) WriteString(s string) (int, error) {
 	fw.buf = append(fw.buf, s...)
 	return len(s), nil
 }
+
+// Cork and Uncork make every Conn of this package a Corker.
+
+func (c *gobConn) Cork()             { c.fw.cork() }
+func (c *gobConn) Uncork() error     { return c.fw.uncork() }
+func (c *jsonConn) Cork()            { c.fw.cork() }
+func (c *jsonConn) Uncork() error    { return c.fw.uncork() }
+func (c *msgpackConn) Cork()         { c.fw.cork() }
+func (c *msgpackConn) Uncork() error { return c.fw.uncork() }
