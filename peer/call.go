@@ -33,7 +33,9 @@ type pending struct {
 	done        chan *rpc.Call
 }
 
-var pendingPool = sync.Pool{New: func() any { return &pending{done: make(chan *rpc.Call, 1)} }}
+// pendingPool holds completed pendings. A pending's done channel is made
+// on its first use by Call: calls started by a Hub share the Hub's own.
+var pendingPool = sync.Pool{New: func() any { return new(pending) }}
 
 func (pc *pending) release() {
 	pc.args, pc.reply, pc.decodeErr = nil, nil, nil
@@ -75,10 +77,28 @@ func (p *Peer) start(method string, args, reply any, done chan *rpc.Call) (*pend
 	pc := pendingPool.Get().(*pending)
 	pc.args, pc.reply = args, reply
 	if done == nil {
+		if pc.done == nil {
+			pc.done = make(chan *rpc.Call, 1)
+		}
 		done = pc.done
 	}
 	p.outgoing.Add(1)
-	return pc, p.client.Go(method, pc, pc, done)
+	return pc, p.send(method, pc, pc, done)
+}
+
+// send hands a call to rpc.Client, corking the connection around it:
+// rpc.Client writes one request at a time behind its own lock, and the
+// cork makes callers queued on that lock share one write to the stream.
+func (p *Peer) send(method string, args, reply any, done chan *rpc.Call) *rpc.Call {
+	if p.corker == nil {
+		return p.client.Go(method, args, reply, done)
+	}
+	p.corker.Cork()
+	call := p.client.Go(method, args, reply, done)
+	if err := p.corker.Uncork(); err != nil {
+		p.fail(err) // the request may not have left: end every call
+	}
+	return call
 }
 
 // abandon gives up on a call whose caller stopped waiting. It reports
@@ -132,7 +152,7 @@ func (p *Peer) callError(err error) error {
 // Unlike Call, Go follows net/rpc to the letter: a reply that does not
 // decode into reply ends the connection, and there is no context.
 func (p *Peer) Go(method string, args, reply any, done chan *rpc.Call) *rpc.Call {
-	return p.client.Go(method, args, reply, done)
+	return p.send(method, args, reply, done)
 }
 
 // Notify sends a notification: a call that expects no answer, so neither a

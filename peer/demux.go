@@ -12,7 +12,7 @@ type side uint8
 const (
 	nobody     side = iota
 	clientSide      // rpc.Client's input loop: reads responses
-	serverSide      // rpc.Server's ServeCodec loop: reads requests
+	serverSide      // the server loop (serve.go): reads requests
 )
 
 // route says which loop a frame belongs to. A frame whose wire does not say

@@ -3,6 +3,7 @@ package peer
 import (
 	"errors"
 	"net/rpc"
+	"sync"
 	"sync/atomic"
 
 	"github.com/duplexrpc/duplex/codec"
@@ -84,9 +85,15 @@ func (c *clientHalf) Close() error { return c.p.conn.Close() }
 // bound that waits on its own outgoing call still gets its response.
 type serverHalf struct {
 	p        *Peer
-	rh, wh   codec.Header
+	rh       codec.Header // the reader's only
+	notices  uint64       // the reader's only
 	inFlight atomic.Int64
-	notices  uint64 // read loop only
+
+	wmu sync.Mutex // responses are written from many handlers' goroutines
+	wh  codec.Header
+
+	bodies atomic.Uint64 // request bodies read: each hands reading over (serve.go)
+	live   atomic.Int32  // server goroutines: the reader and running handlers
 }
 
 var _ rpc.ServerCodec = (*serverHalf)(nil)
@@ -108,6 +115,7 @@ func (s *serverHalf) ReadRequestHeader(r *rpc.Request) error {
 			return nil
 		}
 		if err := s.p.conn.ReadBody(nil); err != nil {
+			s.p.demux.stop(err)
 			s.p.fail(err)
 			return err
 		}
@@ -118,12 +126,19 @@ func (s *serverHalf) ReadRequestHeader(r *rpc.Request) error {
 		s.p.log.Warn("peer: request refused: too many requests in flight", "method", s.rh.ServiceMethod)
 		busy := codec.Header{Kind: codec.Response, ServiceMethod: s.rh.ServiceMethod, Seq: s.rh.Seq, Error: ErrBusy.Error()}
 		if err := s.p.conn.Write(&busy, nil); err != nil {
+			s.p.demux.stop(err)
 			return err
 		}
 	}
 }
 
-func (s *serverHalf) ReadRequestBody(body any) error { return s.p.conn.ReadBody(body) }
+// ReadRequestBody reads a request's body, after which a successor reads
+// the next request while this goroutine runs the handler.
+func (s *serverHalf) ReadRequestBody(body any) error {
+	err := s.p.conn.ReadBody(body)
+	s.handOver()
+	return err
+}
 
 func (s *serverHalf) WriteResponse(r *rpc.Response, body any) error {
 	s.inFlight.Add(-1)
@@ -133,8 +148,10 @@ func (s *serverHalf) WriteResponse(r *rpc.Response, body any) error {
 		}
 		return nil
 	}
+	s.wmu.Lock()
 	s.wh = codec.Header{Kind: codec.Response, ServiceMethod: r.ServiceMethod, Seq: r.Seq, Error: r.Error}
 	err := s.p.conn.Write(&s.wh, body)
+	s.wmu.Unlock()
 	if err != nil && !errors.Is(err, codec.ErrEncode) {
 		s.p.fail(err)
 	} else if err != nil {

@@ -29,6 +29,7 @@ type Peer struct {
 	rwc    io.ReadWriteCloser
 	codec  codec.Codec
 	conn   codec.Conn
+	corker codec.Corker // conn, if it is one
 	demux  *demux
 	client *rpc.Client
 	server *rpc.Server
@@ -49,7 +50,7 @@ type Peer struct {
 	errMu   sync.Mutex
 	err     error
 	done    chan struct{} // closed when the connection has ended
-	served  chan struct{} // closed when the server loop has returned
+	served  chan struct{} // closed when reading has ended and no handler runs
 	closing atomic.Bool
 }
 
@@ -86,6 +87,7 @@ func newPeer(rwc io.ReadWriteCloser, c codec.Codec, bind Binder, opts *Options, 
 		served:      make(chan struct{}),
 	}
 	p.demux = newDemux(p.conn)
+	p.corker, _ = p.conn.(codec.Corker)
 	p.ch.p, p.sh.p = p, p
 	if bind != nil {
 		if err := bind(p, p.server); err != nil {
@@ -98,14 +100,14 @@ func newPeer(rwc io.ReadWriteCloser, c codec.Codec, bind Binder, opts *Options, 
 	if onStart != nil {
 		onStart(p) // before serving: a peer is known before its requests run
 	}
-	go p.serve()
+	p.sh.start()
 	p.startTimers()
 	return p, nil
 }
 
-// serve runs net/rpc's server loop until the connection ends.
-func (p *Peer) serve() {
-	p.server.ServeCodec(&p.sh) // returns once reading failed and handlers returned
+// ended runs in the peer's last server goroutine, once reading has failed
+// and every handler has returned.
+func (p *Peer) ended() {
 	p.fail(p.demux.readErr())
 	close(p.served) // before onEnd, which may call Close
 	if p.onEnd != nil {
