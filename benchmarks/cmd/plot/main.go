@@ -46,25 +46,11 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	f, err := os.Open(*in)
+	set, err := results.ParseFile(*in)
 	if err != nil {
 		log.Fatal(err)
 	}
-	set, err := results.Parse(f)
-	f.Close()
-	if err != nil {
-		log.Fatal(err)
-	}
-	w, err := os.Create(*out)
-	if err != nil {
-		log.Fatal(err)
-	}
-	bw := bufio.NewWriter(w)
-	draw(bw, set)
-	if err := bw.Flush(); err != nil {
-		log.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
+	if err := results.WriteFile(*out, func(bw *bufio.Writer) { draw(bw, set) }); err != nil {
 		log.Fatal(err)
 	}
 }

@@ -32,12 +32,7 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	f, err := os.Open(*in)
-	if err != nil {
-		log.Fatal(err)
-	}
-	set, err := results.Parse(f)
-	f.Close()
+	set, err := results.ParseFile(*in)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -55,16 +50,7 @@ func main() {
 		r.benchstat = string(b)
 	}
 	r.plot = *plot
-	w, err := os.Create(*out)
-	if err != nil {
-		log.Fatal(err)
-	}
-	bw := bufio.NewWriter(w)
-	r.write(bw)
-	if err := bw.Flush(); err != nil {
-		log.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
+	if err := results.WriteFile(*out, func(bw *bufio.Writer) { r.write(bw) }); err != nil {
 		log.Fatal(err)
 	}
 }
