@@ -19,7 +19,13 @@
 # for the report, which takes medians. With the defaults a run takes about
 # 15 minutes on 2 cores.
 #
-# Everything it writes besides the two docs files goes to benchmarks/out/.
+# The run's raw output is kept with the report it makes, in
+# benchmarks/results/ (committed), so that the report can be made again and
+# its spread read without running again: bench.txt (go test's lines),
+# benchstat.txt and meta.txt. They replace the last run's only once this run
+# has finished. Nothing in them or in the report names a directory of this
+# machine. Scratch files (the test binary, a LIBRARY run's go.mod) go to
+# benchmarks/out/.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,8 +36,9 @@ CPU=${CPU:-1,2}
 BENCH=${BENCH:-.}
 BENCHSTAT=${BENCHSTAT:-golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da}
 out=$here/out
+results=$here/results
 docs=$here/../docs
-mkdir -p "$out" "$docs"
+mkdir -p "$out" "$results" "$docs"
 
 library=$(cd "$here/.." && pwd)
 modfile=
@@ -67,19 +74,28 @@ if commit=$(git -C "$library" rev-parse --short HEAD 2>/dev/null); then
 else
 	commit="${LIBRARY_DESC:-not a git tree}"
 fi
+# The library is named by its commit, not its directory: a LIBRARY copy's
+# path says nothing to a reader and would name this machine's directories.
+where="this tree"
+if [ -n "${LIBRARY:-}" ]; then
+	where="a copy given as LIBRARY"
+fi
 cat >"$out/meta.txt" <<META
 date: $start_date
 Go: $(go version | cut -d' ' -f3-)
 machine: $(nproc) CPUs, $cpu_model, Linux $(uname -r)
-library: $library ($commit)
-command: ${LIBRARY:+LIBRARY=$LIBRARY }COUNT=$COUNT BENCHTIME=$BENCHTIME CPU=$CPU BENCH='$BENCH' benchmarks/run.sh (rounds of: bench.test -test.run '^\$' -test.bench '$BENCH' -test.benchtime $BENCHTIME -test.cpu $CPU -test.count 1 -test.shuffle on)
+library: $commit ($where)
+command: ${LIBRARY:+LIBRARY=… }COUNT=$COUNT BENCHTIME=$BENCHTIME CPU=$CPU BENCH='$BENCH' benchmarks/run.sh (rounds of: bench.test -test.run '^\$' -test.bench '$BENCH' -test.benchtime $BENCHTIME -test.cpu $CPU -test.count 1 -test.shuffle on)
 duration: $(((end - start) / 60)) min $(((end - start) % 60)) s
 load average (1, 5, 15 min): $load_before before, $(cut -d' ' -f1-3 /proc/loadavg) after
 META
 
 echo "run.sh: benchstat" >&2
-go run "$BENCHSTAT" "$out/bench.txt" >"$out/benchstat.txt"
-go run ./cmd/report -in "$out/bench.txt" -meta "$out/meta.txt" -benchstat "$out/benchstat.txt" \
+# benchstat heads its tables with the input's name as given: a bare name,
+# not a path into this machine.
+(cd "$out" && go run "$BENCHSTAT" bench.txt) >"$out/benchstat.txt"
+cp "$out/bench.txt" "$out/benchstat.txt" "$out/meta.txt" "$results/"
+go run ./cmd/report -in results/bench.txt -meta results/meta.txt -benchstat results/benchstat.txt \
 	-plot benchmarks.svg -out "$docs/benchmarks.md"
-go run ./cmd/plot -in "$out/bench.txt" -out "$docs/benchmarks.svg"
-echo "run.sh: wrote $docs/benchmarks.md and $docs/benchmarks.svg" >&2
+go run ./cmd/plot -in results/bench.txt -out "$docs/benchmarks.svg"
+echo "run.sh: wrote $docs/benchmarks.md, $docs/benchmarks.svg and results/" >&2
