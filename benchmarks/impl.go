@@ -3,7 +3,6 @@ package benchmarks
 import (
 	"fmt"
 	"net"
-	"net/rpc"
 	"sync"
 )
 
@@ -96,8 +95,11 @@ func PipePair() (dialed, accepted net.Conn, err error) {
 	return a, b, nil
 }
 
+// registrar is what register needs of an *rpc.Server or a *peer.Registry.
+type registrar interface{ Register(rcvr any) error }
+
 // register registers Arith and Echo on s.
-func register(s *rpc.Server) error {
+func register(s registrar) error {
 	if err := s.Register(new(Arith)); err != nil {
 		return err
 	}

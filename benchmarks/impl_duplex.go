@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"net/rpc"
 
 	"github.com/duplexrpc/duplex/codec"
 	"github.com/duplexrpc/duplex/peer"
@@ -25,7 +24,7 @@ func duplexImpls() []Impl {
 	return impls
 }
 
-func bindServices(_ *peer.Peer, s *rpc.Server) error { return register(s) }
+func bindServices(_ *peer.Peer, s *peer.Registry) error { return register(s) }
 
 func connectPeers(c codec.Codec, dialed, accepted net.Conn) (*Stack, error) {
 	d, err := peer.New(dialed, c, bindServices)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/rpc"
 	"os"
 	"strconv"
 	"strings"
@@ -76,7 +75,7 @@ func ScaleCodec(kind string) (codec.Codec, error) {
 }
 
 // BindArith serves Arith, for the scale benchmark's peers on both sides.
-func BindArith(_ *peer.Peer, s *rpc.Server) error { return s.Register(new(Arith)) }
+func BindArith(_ *peer.Peer, s *peer.Registry) error { return s.Register(new(Arith)) }
 
 // IsWorkerProcess reports whether this process was started as a worker.
 func IsWorkerProcess() bool { return os.Getenv(workerEnv) != "" }

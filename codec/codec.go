@@ -15,6 +15,12 @@ const (
 	Request      Kind = 1 // a call that expects a Response with the same Seq
 	Response     Kind = 2 // the answer to a Request
 	Notification Kind = 3 // a call that expects no answer
+	// Cancel asks the other end to cancel the request Seq that this end
+	// sent it; it has no body. The wires with notifications write it as
+	// one of the method "$/cancelRequest" (LSP's), so that a peer which
+	// does not know it sees a notification for an unknown method and
+	// ignores it; gob, as a kind of its own.
+	Cancel Kind = 4
 )
 
 func (k Kind) String() string {
@@ -25,6 +31,8 @@ func (k Kind) String() string {
 		return "response"
 	case Notification:
 		return "notification"
+	case Cancel:
+		return "cancel"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
@@ -34,17 +42,38 @@ func (k Kind) String() string {
 type Header struct {
 	Kind          Kind
 	ServiceMethod string // Request and Notification
-	Seq           uint64 // Request and Response; each direction numbers its own requests
-	Error         string // Response; non-empty means the call failed and the body is empty
+	Seq           uint64 // Request, Response and Cancel; each direction numbers its own requests
+	// Error, on a Response, is the remote error: non-empty means the call
+	// failed and the body is empty. On a Request it means the codec
+	// rejected the message (see [Conn]).
+	Error string
+	// Code is a JSON-RPC 2.0 error code. Written with a Response that has
+	// an Error, it is the code to send; zero lets the codec choose. Read,
+	// it is the code of a JSON-RPC 2.0 error response, or of the
+	// rejection of a Request. The other codecs ignore it and read 0.
+	Code int
 }
 
 // Conn frames one byte stream in one wire format, in both directions.
 //
 // ReadHeader and ReadBody are called by one goroutine at a time, in turn:
 // after each ReadHeader comes exactly one ReadBody for that frame before the
-// next ReadHeader. Write is safe for concurrent use and writes one whole
-// frame; concurrent frames are grouped into as few writes to the stream as
-// possible. Close closes the stream; it is safe to call more than once.
+// next ReadHeader. Reading never writes to the stream: the reader can go on
+// while the stream's other direction is blocked. Write is safe for
+// concurrent use and writes one whole frame; the frames of writers that
+// meet at its lock leave in one write to the stream. Close closes the
+// stream; it is safe to call more than once.
+//
+// A message that the wire's rules say to answer with an error (JSON-RPC
+// 2.0's parse errors and invalid requests) reaches the reader as a Request
+// with Error (and Code) set and no body. It must be answered like any
+// request: a Response with its Seq, whose Error and Code the codec then
+// ignores, writes the error the codec chose. So the reader never writes,
+// and the answer leaves whenever the user's writer does.
+//
+// A Cancel read names, by its Seq, a request this end read and may not
+// have answered yet; a codec drops a cancel that it can tell matches none.
+// Cancel frames have no body: ReadBody does nothing for them.
 type Conn interface {
 	// ReadHeader reads the next frame's header. It returns io.EOF when the
 	// stream ends cleanly between frames, and another error, after which the
@@ -55,26 +84,10 @@ type Conn interface {
 	// did not fit v) fails only that frame.
 	ReadBody(v any) error
 	// Write writes one frame: h and the body v. For a Response with an
-	// Error, v is ignored.
+	// Error, and for a Cancel, v is ignored.
 	Write(h *Header, v any) error
 	// Close closes the underlying stream.
 	Close() error
-}
-
-// Corker is a Conn whose writes can be held back: frames written between
-// Cork and the matching Uncork stay in its buffer, and once the last cork
-// is removed (and no Write is under way) what is buffered goes out in one
-// write to the stream. Corks nest and may overlap across goroutines. Every
-// Conn of this package is a Corker.
-//
-// It lets a caller that writes frames behind a lock of its own, as
-// rpc.Client does, cork before taking that lock: concurrent callers
-// queued on it then share one write instead of making one each. Uncork
-// returns the stream's write error, if any; a frame written while corked
-// reports its write error only there.
-type Corker interface {
-	Cork()
-	Uncork() error
 }
 
 // Codec is one wire format.

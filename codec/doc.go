@@ -8,7 +8,10 @@
 // through github.com/ugorji/go/codec). [Codec.NewConn] turns a byte stream
 // into a [Conn], a stream of frames — requests, responses and notifications
 // — that may flow both ways on one connection. Package peer builds its
-// two-way calls on that.
+// two-way calls on that. Every codec can also ask the other end to cancel
+// a request it sent ([Cancel]): on the wires with notifications, as LSP's
+// "$/cancelRequest" notification, which an end that does not know it
+// ignores. Reading a Conn never writes to its stream.
 //
 // For plain one-direction net/rpc use, [NewClientCodec] and [NewServerCodec]
 // turn a Conn into the standard library's interfaces, exactly as

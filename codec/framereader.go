@@ -19,11 +19,10 @@ type frameReader struct {
 	start, end int // unread bytes are buf[start:end]
 	max        int // the largest frame
 	err        error
-	w          *frameWriter // the same connection's writer, flushed before a read blocks
 }
 
-func newFrameReader(r io.Reader, max int, w *frameWriter) *frameReader {
-	return &frameReader{r: r, max: max, w: w}
+func newFrameReader(r io.Reader, max int) *frameReader {
+	return &frameReader{r: r, max: max}
 }
 
 // need makes the first n unread bytes available and returns them. It fails
@@ -43,7 +42,6 @@ func (fr *frameReader) need(n int) ([]byte, error) {
 	if fr.start+n > cap(fr.buf) {
 		fr.grow(n)
 	}
-	fr.w.readerBlocking()
 	for fr.end-fr.start < n {
 		m, err := fr.r.Read(fr.buf[fr.end:cap(fr.buf)])
 		fr.end += m
@@ -90,7 +88,6 @@ func (fr *frameReader) grow(n int) {
 // consume marks the first n unread bytes read.
 func (fr *frameReader) consume(n int) {
 	fr.start += n
-	fr.w.readerHasMore(fr.start < fr.end)
 	if fr.start == fr.end {
 		fr.start, fr.end = 0, 0
 		if cap(fr.buf) > 4*initialReadBuffer*16 {

@@ -16,15 +16,10 @@ const flushAt = 64 << 10
 const keepWriteBuffer = 1 << 20
 
 // frameWriter buffers whole frames and writes them to the stream, grouping
-// frames into one Write where it can:
-//   - a writer flushes only when no other writer is waiting for the lock,
-//     and the last of them flushes for all; a cork (see [Corker]) counts
-//     as a waiting writer;
-//   - a writer also leaves its frame when the connection's reader has more
-//     frames buffered (readerAhead): the reader flushes before it next
-//     blocks, so the answers to a burst of requests leave together. net/rpc
-//     serializes its writers behind its own locks, so without this every
-//     frame would cost a write(2).
+// frames into one Write where it can: a writer flushes only when no other
+// writer is in or waiting for the lock, and the last of them flushes for
+// all. Only writers flush; the connection's reader never touches the
+// stream's write side, so it cannot be held up by a peer that does not read.
 //
 // A frame that fails to encode is cut from the buffer, so the stream never
 // carries half a frame.
@@ -32,11 +27,10 @@ type frameWriter struct {
 	w             io.Writer
 	framePerWrite bool
 
-	waiting     atomic.Int32 // writers in or waiting for lock, and corks
-	readerAhead atomic.Bool  // the reader has frames buffered and will flush
-	mu          sync.Mutex
-	buf         []byte
-	err         error // first write error; latched
+	waiting atomic.Int32 // writers in or waiting for the lock
+	mu      sync.Mutex
+	buf     []byte
+	err     error // first write error; latched
 }
 
 // lock takes the writer for one frame and returns the offset the frame
@@ -53,77 +47,22 @@ func (fw *frameWriter) lock() (mark int, err error) {
 }
 
 // unlock ends the frame begun at mark. encErr, if not nil, drops the frame.
+// The last writer out flushes: one that sees another waiting leaves its
+// frame for that one, which cannot miss it, since it counted itself in
+// before it waited for the lock.
 func (fw *frameWriter) unlock(mark int, encErr error) error {
 	if encErr != nil {
 		fw.buf = fw.buf[:mark]
 	}
-	err := fw.leave(fw.waiting.Add(-1) == 0)
+	var err error
+	if fw.waiting.Add(-1) == 0 || fw.framePerWrite || len(fw.buf) >= flushAt {
+		err = fw.flush()
+	}
+	fw.mu.Unlock()
 	if encErr != nil {
 		return fmt.Errorf("%w: %w", ErrEncode, encErr)
 	}
 	return err
-}
-
-// leave ends a turn at the lock, flushing if last (no writer left or
-// waiting, no cork in place) unless the reader will flush instead.
-func (fw *frameWriter) leave(last bool) error {
-	leftForReader := last && fw.readerAhead.Load()
-	var err error
-	if last && !leftForReader || fw.framePerWrite || len(fw.buf) >= flushAt {
-		err = fw.flush()
-		leftForReader = false
-	}
-	fw.mu.Unlock()
-	if leftForReader && !fw.readerAhead.Load() {
-		// The reader began to block after we looked, and may have found
-		// the lock taken: flush for it.
-		fw.mu.Lock()
-		if fw.err == nil {
-			err = fw.flush()
-		}
-		fw.mu.Unlock()
-	}
-	return err
-}
-
-// cork counts as a writer waiting, so frames written until uncork stay
-// in the buffer.
-func (fw *frameWriter) cork() { fw.waiting.Add(1) }
-
-// uncork removes a cork; if nothing else holds the buffer back it flushes.
-func (fw *frameWriter) uncork() error {
-	if fw.waiting.Add(-1) != 0 {
-		return nil // the last writer or cork out flushes
-	}
-	fw.mu.Lock()
-	if fw.err != nil {
-		err := fw.err
-		fw.mu.Unlock()
-		return err
-	}
-	return fw.leave(fw.waiting.Load() == 0)
-}
-
-// readerBlocking is called by the connection's reader before it waits for
-// the stream: the frames it let writers leave in the buffer go out now. It
-// never waits for the lock — a writer blocked on a full stream would
-// otherwise stop the reading that unblocks it. A writer that holds the
-// lock flushes itself once it sees the reader is no longer ahead.
-func (fw *frameWriter) readerBlocking() {
-	fw.readerAhead.Store(false)
-	if fw.mu.TryLock() {
-		if fw.err == nil {
-			fw.flush()
-		}
-		fw.mu.Unlock()
-	}
-}
-
-// readerHasMore tells the writer whether the reader has frames buffered.
-func (fw *frameWriter) readerHasMore(more bool) {
-	if fw.readerAhead.Load() != more {
-		fw.readerAhead.Store(more)
-	}
 }
 
 func (fw *frameWriter) flush() error {
@@ -158,12 +97,3 @@ func (fw *frameWriter) WriteString(s string) (int, error) {
 	fw.buf = append(fw.buf, s...)
 	return len(s), nil
 }
-
-// Cork and Uncork make every Conn of this package a Corker.
-
-func (c *gobConn) Cork()             { c.fw.cork() }
-func (c *gobConn) Uncork() error     { return c.fw.uncork() }
-func (c *jsonConn) Cork()            { c.fw.cork() }
-func (c *jsonConn) Uncork() error    { return c.fw.uncork() }
-func (c *msgpackConn) Cork()         { c.fw.cork() }
-func (c *msgpackConn) Uncork() error { return c.fw.uncork() }

@@ -47,6 +47,7 @@ var seedFrames = []frame{
 	{codec.Header{Kind: codec.Response, Seq: 2}, &rpctest.Quotient{Quo: 3, Rem: 2}},
 	{codec.Header{Kind: codec.Response, Seq: 3, Error: "divide by zero"}, nil},
 	{codec.Header{Kind: codec.Response, Seq: 1<<32 + 1}, []byte("bytes")},
+	{codec.Header{Kind: codec.Cancel, Seq: 1<<32 + 7}, nil},
 }
 
 // seedRWC reads a fixed input and writes to out.
@@ -179,6 +180,8 @@ func msgpackSeeds() [][]byte {
 		{0x94, 0x01, 0x05, 0x82, 0xa4, 'c', 'o', 'd', 'e', 0xd0, 0xfe, 0xa7, 'm', 'e', 's', 's', 'a', 'g', 'e', 0xa1, 'x', 0xc0},
 		{0x94, 0x00, 0x01, 0xda, 0x00, 0x03, 'A', '.', 'B', 0xdd, 0x00, 0x00, 0x00, 0x01, 0xc4, 0x01, 0xff},
 		{0x94, 0x01, 0x02, 0xd4, 0x05, 0x01, 0xc0},
+		append([]byte("\x94\x00\x07\xa1M\x90\x93\x02\xaf$/cancelRequest"), 0x91, 0x07),
+		append([]byte("\x93\x02\xaf$/cancelRequest"), 0x92, 0x07, 0x08),
 	}
 }
 
@@ -203,6 +206,9 @@ func jsonSeeds() [][]byte {
 		`{"id":0,"result":null,"error":"divide by zero"}`,
 		`{"id":0,"result":null,"error":{"code":1,"message":"m","data":[1]}}`,
 		"garbage\n{\"jsonrpc\":\"2.0\",\"method\":\"M\",\"id\":1}",
+		`{"jsonrpc":"2.0","method":"M","id":"abc"}{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":"abc"}}`,
+		`{"jsonrpc":"2.0","method":"M","id":5}[{"jsonrpc":"2.0","method":"$/cancelRequest","params":[{"id":5.0e0}]}]`,
+		`{"method":"M","params":[],"id":-1.5e3}{"method":"$/cancelRequest","params":[{"id":-1500}],"id":null}`,
 	} {
 		seeds = append(seeds, []byte(s))
 	}
@@ -217,6 +223,8 @@ func gobSeeds(tb testing.TB) [][]byte {
 	for i, fr := range seedFrames {
 		var err error
 		switch fr.h.Kind {
+		case codec.Cancel:
+			continue // net/rpc's gob has none
 		case codec.Response:
 			err = sc.WriteResponse(&rpc.Response{Seq: fr.h.Seq, Error: fr.h.Error}, fr.body)
 		default:

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/rpc"
+	"reflect"
 	"sync"
 )
 
@@ -18,7 +19,7 @@ func (gobCodec) Name() string { return "gob" }
 func (gobCodec) NewConn(rwc io.ReadWriteCloser, opts *Options) Conn {
 	c := &gobConn{rwc: rwc}
 	c.fw.w, c.fw.framePerWrite = rwc, opts.framePerWrite()
-	c.in = gobLimitReader{br: bufio.NewReader(rwc), max: opts.maxFrameSize(), w: &c.fw}
+	c.in = gobLimitReader{br: bufio.NewReader(rwc), max: opts.maxFrameSize()}
 	c.dec = gob.NewDecoder(&c.in)
 	c.enc = gob.NewEncoder(&c.fw)
 	return c
@@ -40,10 +41,11 @@ type gobHeader struct {
 // adapters it writes net/rpc's own header types, byte for byte; used both
 // ways it writes gobHeader.
 type gobConn struct {
-	rwc io.ReadWriteCloser
-	in  gobLimitReader
-	dec *gob.Decoder
-	rh  gobHeader
+	rwc    io.ReadWriteCloser
+	in     gobLimitReader
+	dec    *gob.Decoder
+	rh     gobHeader
+	noBody bool // the frame just read had its stand-in body read with it
 
 	fw   frameWriter
 	enc  *gob.Encoder
@@ -63,10 +65,21 @@ func (c *gobConn) ReadHeader(h *Header) error {
 	if c.readErr != nil {
 		return c.readErr
 	}
-	c.rh = gobHeader{}
+	c.rh, c.noBody = gobHeader{}, false
 	if err := c.dec.Decode(&c.rh); err != nil {
 		c.readErr = c.streamErr(err)
 		return c.readErr
+	}
+	if c.rh.Kind == Cancel {
+		// A cancel has no body, but the stream carries a stand-in for
+		// one: skip it now, so that a Cancel needs no ReadBody.
+		if err := c.dec.DecodeValue(reflect.Value{}); err != nil { // discards it
+			c.readErr = c.streamErr(err)
+			return c.readErr
+		}
+		c.noBody = true
+		*h = Header{Kind: Cancel, Seq: c.rh.Seq}
+		return nil
 	}
 	*h = Header{Kind: c.rh.Kind, ServiceMethod: c.rh.ServiceMethod, Seq: c.rh.Seq, Error: c.rh.Error}
 	return nil
@@ -75,6 +88,10 @@ func (c *gobConn) ReadHeader(h *Header) error {
 func (c *gobConn) ReadBody(v any) error {
 	if c.readErr != nil {
 		return c.readErr
+	}
+	if c.noBody {
+		c.noBody = false
+		return nil
 	}
 	err := c.dec.Decode(v)
 	if err != nil && c.in.err != nil {
@@ -100,6 +117,11 @@ func (c *gobConn) streamErr(err error) error {
 var invalidBody = struct{}{}
 
 func (c *gobConn) Write(h *Header, v any) error {
+	if h.Kind == Cancel && c.only != 0 {
+		// The net/rpc adapters never cancel, and net/rpc's own gob, which
+		// the one-way stream must stay byte-identical with, has no way to.
+		return errors.New("codec: a one-way gob connection cannot write a cancel")
+	}
 	mark, err := c.fw.lock()
 	if err != nil {
 		return err
@@ -111,13 +133,16 @@ func (c *gobConn) Write(h *Header, v any) error {
 	case c.only == Request && h.Kind == Response:
 		c.resp = rpc.Response{ServiceMethod: h.ServiceMethod, Seq: h.Seq, Error: h.Error}
 		err = c.enc.Encode(&c.resp)
+	case h.Kind == Cancel:
+		c.wh = gobHeader{Kind: Cancel, Seq: h.Seq}
+		err = c.enc.Encode(&c.wh)
 	default:
 		c.wh = gobHeader{Kind: h.Kind, ServiceMethod: h.ServiceMethod, Seq: h.Seq, Error: h.Error}
 		err = c.enc.Encode(&c.wh)
 	}
 	if err == nil {
-		if v == nil || h.Error != "" {
-			v = invalidBody
+		if v == nil || h.Error != "" || h.Kind == Cancel {
+			v = invalidBody // keeps the stream in step, as for an error
 		}
 		if err = c.enc.Encode(v); err != nil {
 			// The header is out; keep the stream in step with a stand-in
@@ -145,16 +170,12 @@ type gobLimitReader struct {
 	max    int
 	remain int // bytes of the current message, prefix included, not yet passed on
 	err    error
-	w      *frameWriter // the same connection's writer, flushed before a read blocks
 }
 
 // begin reads the length prefix of the next message without consuming it.
 // gob writes an unsigned integer as one byte below 0x80, or as a byte
 // holding minus its length followed by that many big-endian bytes.
 func (g *gobLimitReader) begin() error {
-	if g.br.Buffered() == 0 {
-		g.w.readerBlocking()
-	}
 	p, err := g.br.Peek(1)
 	if err != nil {
 		return err
@@ -164,9 +185,6 @@ func (g *gobLimitReader) begin() error {
 		n := int(-int8(p[0]))
 		if n < 1 || n > 8 {
 			return fmt.Errorf("%w: gob message length prefix 0x%02x", ErrMalformed, p[0])
-		}
-		if g.br.Buffered() < 1+n {
-			g.w.readerBlocking()
 		}
 		if p, err = g.br.Peek(1 + n); err != nil {
 			if errors.Is(err, io.EOF) {
@@ -195,12 +213,8 @@ func (g *gobLimitReader) Read(p []byte) (int, error) {
 	if len(p) > g.remain {
 		p = p[:g.remain]
 	}
-	if g.br.Buffered() == 0 {
-		g.w.readerBlocking()
-	}
 	n, err := g.br.Read(p)
 	g.remain -= n
-	g.w.readerHasMore(g.remain > 0 || g.br.Buffered() > 0)
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF

@@ -117,7 +117,7 @@ func hostileCases() map[codec.Codec][]hostileCase {
 	return map[codec.Codec][]hostileCase{
 		codec.Gob:           hostileGob(),
 		codec.JSONRPC:       json,
-		codec.JSONRPC2:      hostileJSON(), // it answers non-JSON and reads on
+		codec.JSONRPC2:      hostileJSON(), // it rejects non-JSON and reads on
 		codec.Msgpack:       hostileMsgpack(),
 		codec.MsgpackUgorji: hostileMsgpack(),
 	}

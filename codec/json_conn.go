@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"sync"
 )
 
@@ -20,7 +19,7 @@ func (c jsonCodec) Name() string {
 
 func (c jsonCodec) NewConn(rwc io.ReadWriteCloser, opts *Options) Conn {
 	jc := &jsonConn{v2: c.v2, rwc: rwc}
-	jc.fr = newFrameReader(rwc, opts.maxFrameSize(), &jc.fw)
+	jc.fr = newFrameReader(rwc, opts.maxFrameSize())
 	jc.fw.w, jc.fw.framePerWrite = rwc, opts.framePerWrite()
 	jc.enc = json.NewEncoder(&jc.fw)
 	return jc
@@ -46,8 +45,9 @@ type jsonConn struct {
 
 	mu      sync.Mutex
 	nextSeq uint64
-	pending map[uint64]jsonCall // incoming requests awaiting our response
-	methods methodNames         // read loop only
+	pending map[uint64]jsonCall  // incoming requests awaiting our response
+	byID    map[jsonIDKey]uint64 // pending's Seqs by id, to find what a cancel names
+	methods methodNames          // read loop only
 
 	closeOnce sync.Once
 	closeErr  error
@@ -63,13 +63,19 @@ type jsonIn struct {
 type jsonCall struct {
 	id        json.RawMessage
 	batch     *jsonBatch
+	key       jsonIDKey // its key in byID; the zero key when it is not there
 	badParams bool
+	// msg, when set, is why the codec rejected the message, and code the
+	// error code it answers with, whatever the user's Response says.
+	msg  string
+	code int
 }
 
 // jsonBatch gathers the responses to one JSON-RPC 2.0 batch, which go back
 // as one array once every request in it is answered.
 type jsonBatch struct {
 	waiting int
+	errs    [][]byte // the answers to rejected elements, which lead the array
 	parts   [][]byte
 }
 
@@ -91,20 +97,22 @@ func (c *jsonConn) ReadHeader(h *Header) error {
 }
 
 // readFrame reads one frame and queues the messages in it. Bytes that are
-// not a JSON-RPC message get an error response in 2.0 and end the
-// connection in 1.0, as net/rpc/jsonrpc does.
+// not a JSON-RPC message are rejected in 2.0 (see reject) and end the
+// connection in 1.0, as net/rpc/jsonrpc does. A frame may queue nothing: a
+// cancel that names no pending request, a response we cannot match.
 func (c *jsonConn) readFrame() error {
+	c.queue = c.queue[:0]
 	n, err := scanJSON(c.fr)
 	if errors.Is(err, errNotJSONFrame) && c.v2 {
 		skipLine(c.fr)
-		return c.writeError(nil, nil, codeParseError, "Parse error: not a JSON object or array")
+		c.queue = append(c.queue, c.reject(nil, nil, codeParseError, "Parse error: not a JSON object or array"))
+		return nil
 	}
 	if err != nil {
 		return err
 	}
 	frame, _ := c.fr.need(n)
 	c.fr.consume(n)
-	c.queue = c.queue[:0]
 	if frame[0] != '[' {
 		in, ok, err := c.parse(frame, nil)
 		if ok {
@@ -117,10 +125,12 @@ func (c *jsonConn) readFrame() error {
 	}
 	var elems []json.RawMessage
 	if err := json.Unmarshal(frame, &elems); err != nil {
-		return c.writeError(nil, nil, codeParseError, "Parse error: "+err.Error())
+		c.queue = append(c.queue, c.reject(nil, nil, codeParseError, "Parse error: "+err.Error()))
+		return nil
 	}
-	if len(elems) == 0 {
-		return c.writeError(nil, nil, codeInvalidRequest, "Invalid Request: empty batch")
+	if len(elems) == 0 { // answered with one error object, not an array
+		c.queue = append(c.queue, c.reject(nil, nil, codeInvalidRequest, "Invalid Request: empty batch"))
+		return nil
 	}
 	batch := &jsonBatch{}
 	for _, e := range elems {
@@ -132,19 +142,13 @@ func (c *jsonConn) readFrame() error {
 			c.queue = append(c.queue, in)
 		}
 	}
-	c.mu.Lock()
-	done := batch.waiting == 0 && len(batch.parts) > 0
-	c.mu.Unlock()
-	if done { // every element was invalid: answer at once
-		return c.writeBatch(batch)
-	}
 	return nil
 }
 
-// parse turns one message into a jsonIn. ok is false when the message was
-// answered with an error (2.0) or is to be ignored; err ends the connection.
-// raw is checked once with json.Valid, and its members are then read in
-// place (json_members.go): no copy, no reflection.
+// parse turns one message into a jsonIn. ok is false when the message is
+// to be ignored; err ends the connection. raw is checked once with
+// json.Valid, and its members are then read in place (json_members.go): no
+// copy, no reflection.
 func (c *jsonConn) parse(raw []byte, batch *jsonBatch) (in jsonIn, ok bool, err error) {
 	if !json.Valid(raw) {
 		var v any
@@ -152,13 +156,13 @@ func (c *jsonConn) parse(raw []byte, batch *jsonBatch) (in jsonIn, ok bool, err 
 		if !c.v2 {
 			return in, false, fmt.Errorf("%w: JSON-RPC: %v", ErrMalformed, perr)
 		}
-		return in, false, c.writeError(nil, batch, codeParseError, "Parse error: "+perr.Error())
+		return c.reject(nil, batch, codeParseError, "Parse error: "+perr.Error()), true, nil
 	}
 	if raw[0] != '{' {
 		if !c.v2 {
 			return in, false, fmt.Errorf("%w: JSON-RPC message is not an object", ErrMalformed)
 		}
-		return in, false, c.writeError(nil, batch, codeInvalidRequest, "Invalid Request: not an object")
+		return c.reject(nil, batch, codeInvalidRequest, "Invalid Request: not an object"), true, nil
 	}
 	var m jsonMembers
 	readMembers(raw, &m)
@@ -168,13 +172,13 @@ func (c *jsonConn) parse(raw []byte, batch *jsonBatch) (in jsonIn, ok bool, err 
 	id := m.id
 	if c.v2 {
 		if !validJSONID(id) {
-			return in, false, c.writeError(nil, batch, codeInvalidRequest, "Invalid Request: id must be a string, number or null")
+			return c.reject(nil, batch, codeInvalidRequest, "Invalid Request: id must be a string, number or null"), true, nil
 		}
 		if string(m.version) != `"2.0"` {
-			return in, false, c.writeError(id, batch, codeInvalidRequest, `Invalid Request: "jsonrpc" must be "2.0"`)
+			return c.reject(id, batch, codeInvalidRequest, `Invalid Request: "jsonrpc" must be "2.0"`), true, nil
 		}
 		if p := m.params; len(p) > 0 && p[0] != '[' && p[0] != '{' {
-			return in, false, c.writeError(id, batch, codeInvalidRequest, "Invalid Request: params must be an array or an object")
+			return c.reject(id, batch, codeInvalidRequest, "Invalid Request: params must be an array or an object"), true, nil
 		}
 	}
 	name, isString := jsonUnquote(m.method)
@@ -182,28 +186,79 @@ func (c *jsonConn) parse(raw []byte, batch *jsonBatch) (in jsonIn, ok bool, err 
 		if !c.v2 {
 			return in, false, fmt.Errorf("%w: JSON-RPC method is not a string", ErrMalformed)
 		}
-		return in, false, c.writeError(id, batch, codeInvalidRequest, "Invalid Request: method must be a string")
+		return c.reject(id, batch, codeInvalidRequest, "Invalid Request: method must be a string"), true, nil
 	}
-	in.h.ServiceMethod = c.methods.intern(name)
-	in.body = m.params
 	if id == nil || !c.v2 && string(id) == "null" {
-		in.h.Kind = Notification
+		if string(name) == cancelMethod {
+			if key, ok := cancelTarget(m.params); ok {
+				in, ok = c.cancelled(key)
+				return in, ok, nil
+			}
+		}
+		in.h = Header{Kind: Notification, ServiceMethod: c.methods.intern(name)}
+		in.body = m.params
 		return in, true, nil
 	}
-	in.h.Kind = Request
+	in.h = Header{Kind: Request, ServiceMethod: c.methods.intern(name)}
+	in.body = m.params
+	key, _ := jsonIDKeyOf(id)
+	// The id outlives the frame's buffer: keep a copy.
+	in.h.Seq = c.register(jsonCall{id: append(json.RawMessage(nil), id...), batch: batch, key: key})
+	return in, true, nil
+}
+
+// register remembers an incoming request until it is answered and returns
+// the Seq it is handed out with.
+func (c *jsonConn) register(call jsonCall) uint64 {
 	c.mu.Lock()
-	in.h.Seq = c.nextSeq
+	defer c.mu.Unlock()
+	seq := c.nextSeq
 	c.nextSeq++
 	if c.pending == nil {
 		c.pending = make(map[uint64]jsonCall)
 	}
-	// The id outlives the frame's buffer: keep a copy.
-	c.pending[in.h.Seq] = jsonCall{id: append(json.RawMessage(nil), id...), batch: batch}
-	if batch != nil {
-		batch.waiting++
+	c.pending[seq] = call
+	if call.key != (jsonIDKey{}) {
+		if c.byID == nil {
+			c.byID = make(map[jsonIDKey]uint64)
+		}
+		c.byID[call.key] = seq // a reused id names the latest request
 	}
+	if call.batch != nil {
+		call.batch.waiting++
+	}
+	return seq
+}
+
+// reject hands out a message that JSON-RPC 2.0 answers with an error as a
+// Request carrying that error and no body. The answer is not written here
+// — the reader never writes, so that it cannot block on a peer that is not
+// reading — but when the user answers the request: the codec remembers the
+// id (null when there was none or it could not be read), the batch, and
+// the code and message, which that answer takes whatever it says.
+func (c *jsonConn) reject(id json.RawMessage, batch *jsonBatch, code int, msg string) jsonIn {
+	if len(id) == 0 {
+		id = jsonNull
+	} else {
+		id = append(json.RawMessage(nil), id...)
+	}
+	seq := c.register(jsonCall{id: id, batch: batch, msg: msg, code: code})
+	return jsonIn{h: Header{Kind: Request, Seq: seq, Error: msg, Code: code}}
+}
+
+// cancelled turns a cancel naming the id key into a Cancel of the pending
+// request with that id. ok is false, and the cancel is dropped, when no
+// request with that id awaits an answer: it was answered already, or never
+// came.
+func (c *jsonConn) cancelled(key jsonIDKey) (in jsonIn, ok bool) {
+	c.mu.Lock()
+	seq, ok := c.byID[key]
 	c.mu.Unlock()
-	return in, true, nil
+	if !ok {
+		return in, false
+	}
+	in.h = Header{Kind: Cancel, Seq: seq}
+	return in, true
 }
 
 // parseResponse reads a response to one of our requests, whose id is the
@@ -212,7 +267,7 @@ func (c *jsonConn) parse(raw []byte, batch *jsonBatch) (in jsonIn, ok bool, err 
 // in its batch if it came in one.
 func (c *jsonConn) parseResponse(m *jsonMembers, batch *jsonBatch) (in jsonIn, ok bool, err error) {
 	if c.v2 && m.result == nil && m.err == nil {
-		return in, false, c.writeError(nil, batch, codeInvalidRequest, "Invalid Request: no method")
+		return c.reject(nil, batch, codeInvalidRequest, "Invalid Request: no method"), true, nil
 	}
 	seq, ok := parseSeq(m.id)
 	if !ok {
@@ -223,65 +278,38 @@ func (c *jsonConn) parseResponse(m *jsonMembers, batch *jsonBatch) (in jsonIn, o
 	}
 	in.h = Header{Kind: Response, Seq: seq}
 	if m.err != nil && string(m.err) != "null" {
-		in.h.Error = jsonErrorText(m.err)
+		var code int
+		in.h.Error, code = jsonErrorText(m.err)
+		if c.v2 {
+			in.h.Code = code
+		}
 	}
 	in.body = m.result
 	return in, true, nil
 }
 
-// parseSeq reads an id we sent: a number, or a string of digits from a peer
-// that turned it into one.
-func parseSeq(id []byte) (uint64, bool) {
-	if len(id) >= 2 && id[0] == '"' && id[len(id)-1] == '"' {
-		id = id[1 : len(id)-1]
-	}
-	if len(id) == 0 || len(id) > 20 {
-		return 0, false
-	}
-	var seq uint64
-	for _, c := range id {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		d := uint64(c - '0')
-		if seq > (math.MaxUint64-d)/10 {
-			return 0, false
-		}
-		seq = seq*10 + d
-	}
-	return seq, true
-}
-
-// validJSONID: JSON-RPC 2.0 ids are strings, numbers or null, if present.
-func validJSONID(id json.RawMessage) bool {
-	if len(id) == 0 {
-		return true
-	}
-	switch id[0] {
-	case '{', '[', 't', 'f':
-		return false
-	}
-	return true
-}
-
 // jsonErrorText renders a response's error member: a 2.0 error object's
-// message, a 1.0 string, or whatever a foreign peer sent.
-func jsonErrorText(raw json.RawMessage) string {
+// message, a 1.0 string, or whatever a foreign peer sent. code is the error
+// object's code, zero when there is none.
+func jsonErrorText(raw json.RawMessage) (text string, code int) {
 	var obj struct {
 		Code    *int64 `json:"code"`
 		Message string `json:"message"`
 	}
 	if raw[0] == '{' && json.Unmarshal(raw, &obj) == nil && obj.Code != nil {
-		if obj.Message == "" {
-			return fmt.Sprintf("jsonrpc2: error code %d", *obj.Code)
+		if int64(int(*obj.Code)) == *obj.Code {
+			code = int(*obj.Code)
 		}
-		return obj.Message
+		if obj.Message == "" {
+			return fmt.Sprintf("jsonrpc2: error code %d", *obj.Code), code
+		}
+		return obj.Message, code
 	}
 	var v any
 	if err := json.Unmarshal(raw, &v); err != nil {
-		return string(raw)
+		return string(raw), 0
 	}
-	return remoteErrorText(v)
+	return remoteErrorText(v), 0
 }
 
 func (c *jsonConn) ReadBody(v any) error {

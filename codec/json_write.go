@@ -3,11 +3,14 @@ package codec
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
-// JSON-RPC 2.0 error codes. Errors a handler returns are sent with
-// CodeServerError: net/rpc hands the codec only their text.
+// JSON-RPC 2.0 error codes. An error Response whose Header.Code is zero
+// is sent with one the codec chooses: invalid params when the params did
+// not decode, method not found for net/rpc's text saying so, else
+// CodeServerError (net/rpc hands the codec only an error's text).
 const (
 	codeParseError     = -32700
 	codeInvalidRequest = -32600
@@ -17,6 +20,9 @@ const (
 	// by a handler (the spec's range for implementation-defined server
 	// errors starts at -32000).
 	CodeServerError = -32000
+	// CodeRequestCancelled is the code of the answer to a request that
+	// was cancelled: LSP's RequestCancelled, which its clients expect.
+	CodeRequestCancelled = -32800
 )
 
 // The frames this package writes. The 1.0 shapes are net/rpc/jsonrpc's,
@@ -109,8 +115,36 @@ func (c *jsonConn) Write(h *Header, v any) error {
 		return c.writeCall(h, v)
 	case Response:
 		return c.writeResponse(h, v)
+	case Cancel:
+		return c.writeCancel(h.Seq)
 	}
 	return fmt.Errorf("codec: cannot write a frame of %v", h.Kind)
+}
+
+// The cancel frames, around the id: LSP's notification in 2.0, and the same
+// as a 1.0 notification, whose params are always an array.
+const (
+	cancel2Head = `{"jsonrpc":"2.0","method":"` + cancelMethod + `","params":{"id":`
+	cancel2Tail = "}}\n"
+	cancel1Head = `{"method":"` + cancelMethod + `","params":[{"id":`
+	cancel1Tail = `}],"id":null}` + "\n"
+)
+
+// writeCancel asks the other end to cancel our request seq, whose id was
+// seq.
+func (c *jsonConn) writeCancel(seq uint64) error {
+	mark, err := c.fw.lock()
+	if err != nil {
+		return err
+	}
+	head, tail := cancel1Head, cancel1Tail
+	if c.v2 {
+		head, tail = cancel2Head, cancel2Tail
+	}
+	b := append(c.fw.buf, head...)
+	b = strconv.AppendUint(b, seq, 10)
+	c.fw.buf = append(b, tail...)
+	return c.fw.unlock(mark, nil)
 }
 
 func (c *jsonConn) writeCall(h *Header, v any) error {
@@ -152,60 +186,68 @@ func (c *jsonConn) writeCall(h *Header, v any) error {
 	return c.fw.unlock(mark, err)
 }
 
-func (c *jsonConn) writeFrame(frame any) error {
-	mark, err := c.fw.lock()
-	if err != nil {
-		return err
-	}
-	return c.fw.unlock(mark, c.enc.Encode(frame))
-}
-
 // writeResponse answers the incoming request h.Seq with its original id; a
-// result that cannot be encoded is answered with an error instead.
+// result that cannot be encoded is answered with an error instead. A
+// request the codec rejected is answered with the error it chose.
 func (c *jsonConn) writeResponse(h *Header, v any) error {
 	c.mu.Lock()
 	call, ok := c.pending[h.Seq]
 	delete(c.pending, h.Seq)
+	if ok && call.key != (jsonIDKey{}) && c.byID[call.key] == h.Seq {
+		delete(c.byID, call.key)
+	}
 	c.mu.Unlock()
 	if !ok {
 		return fmt.Errorf("codec: response to unknown request %d", h.Seq)
 	}
+	errText, code := h.Error, h.Code
+	if call.msg != "" {
+		errText, code = call.msg, call.code
+	}
 	if call.batch != nil {
-		return c.answerInBatch(&call, h.Error, v)
+		return c.answerInBatch(&call, errText, code, v)
 	}
 	mark, err := c.fw.lock()
 	if err != nil {
 		return err
 	}
-	if err = c.enc.Encode(c.responseFrame(&c.out, &call, h.Error, v)); err != nil && h.Error == "" {
+	if err = c.enc.Encode(c.responseFrame(&c.out, &call, errText, code, v)); err != nil && errText == "" {
 		c.fw.buf = c.fw.buf[:mark]
-		err = c.enc.Encode(c.responseFrame(&c.out, &call, "codec: encoding result: "+err.Error(), nil))
+		err = c.enc.Encode(c.responseFrame(&c.out, &call, "codec: encoding result: "+err.Error(), 0, nil))
 	}
 	c.out = jsonFrames{}
 	return c.fw.unlock(mark, err)
 }
 
 // answerInBatch adds the response to its batch, and writes the batch once
-// every request in it is answered.
-func (c *jsonConn) answerInBatch(call *jsonCall, errText string, v any) error {
+// every request in it is answered. The answers to rejected elements lead,
+// as the batch's other answers cannot be known before they are all read.
+func (c *jsonConn) answerInBatch(call *jsonCall, errText string, code int, v any) error {
 	var o jsonFrames
-	part, err := json.Marshal(c.responseFrame(&o, call, errText, v))
+	part, err := json.Marshal(c.responseFrame(&o, call, errText, code, v))
 	if err != nil {
-		part, _ = json.Marshal(c.responseFrame(&o, call, "codec: encoding result: "+err.Error(), nil))
+		part, _ = json.Marshal(c.responseFrame(&o, call, "codec: encoding result: "+err.Error(), 0, nil))
 	}
+	b := call.batch
 	c.mu.Lock()
-	call.batch.parts = append(call.batch.parts, part)
-	call.batch.waiting--
-	done := call.batch.waiting == 0
+	if call.msg != "" {
+		b.errs = append(b.errs, part)
+	} else {
+		b.parts = append(b.parts, part)
+	}
+	b.waiting--
+	done := b.waiting == 0
 	c.mu.Unlock()
 	if done {
-		return c.writeBatch(call.batch)
+		return c.writeBatch(b)
 	}
 	return nil
 }
 
-// responseFrame fills the response frame for call in o and returns it.
-func (c *jsonConn) responseFrame(o *jsonFrames, call *jsonCall, errText string, v any) any {
+// responseFrame fills the response frame for call in o and returns it. An
+// error is sent with code, or when code is zero with the one its text and
+// call point to.
+func (c *jsonConn) responseFrame(o *jsonFrames, call *jsonCall, errText string, code int, v any) any {
 	id := call.id
 	if !c.v2 {
 		o.resp1 = jsonResponse1{ID: id, Result: v}
@@ -218,42 +260,24 @@ func (c *jsonConn) responseFrame(o *jsonFrames, call *jsonCall, errText string, 
 		o.res2 = jsonResult2{Version: "2.0", ID: id, Result: v}
 		return &o.res2
 	}
-	code := CodeServerError
-	switch {
-	case call.badParams:
-		code = codeInvalidParams
-	case strings.HasPrefix(errText, "rpc: can't find "), strings.HasPrefix(errText, "rpc: service/method request ill-formed"):
-		code = codeMethodNotFound
+	if code == 0 {
+		code = CodeServerError
+		switch {
+		case call.badParams:
+			code = codeInvalidParams
+		case strings.HasPrefix(errText, "rpc: can't find "), strings.HasPrefix(errText, "rpc: service/method request ill-formed"):
+			code = codeMethodNotFound
+		}
 	}
 	o.err2 = jsonError2{Version: "2.0", ID: id, Error: jsonErrorObject{Code: code, Message: errText}}
 	return &o.err2
 }
 
-// writeError answers a message that is not a valid request. In a batch the
-// answer joins the batch's array.
-func (c *jsonConn) writeError(id json.RawMessage, batch *jsonBatch, code int, msg string) error {
-	if len(id) == 0 {
-		id = jsonNull
-	}
-	frame := &jsonError2{Version: "2.0", ID: id, Error: jsonErrorObject{Code: code, Message: msg}}
-	if batch == nil {
-		return c.writeFrame(frame)
-	}
-	part, err := json.Marshal(frame)
-	if err != nil {
-		return err
-	}
-	c.mu.Lock()
-	batch.parts = append(batch.parts, part)
-	c.mu.Unlock()
-	return nil
-}
-
 // writeBatch writes a batch's responses as one array.
 func (c *jsonConn) writeBatch(b *jsonBatch) error {
 	c.mu.Lock()
-	parts := b.parts
-	b.parts = nil
+	parts := append(b.errs, b.parts...)
+	b.errs, b.parts = nil, nil
 	c.mu.Unlock()
 	mark, err := c.fw.lock()
 	if err != nil {

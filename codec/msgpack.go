@@ -29,7 +29,7 @@ func (c msgpackCodec) Name() string { return c.name }
 
 func (c msgpackCodec) NewConn(rwc io.ReadWriteCloser, opts *Options) Conn {
 	mc := &msgpackConn{rwc: rwc}
-	mc.fr = newFrameReader(rwc, opts.maxFrameSize(), &mc.fw)
+	mc.fr = newFrameReader(rwc, opts.maxFrameSize())
 	mc.fw.w, mc.fw.framePerWrite = rwc, opts.framePerWrite()
 	mc.eng = c.engine(&mc.fw)
 	return mc
@@ -43,9 +43,10 @@ type msgpackEngine interface {
 
 // msgpackConn speaks msgpack-rpc:
 //
-//	[0, msgid, method, params]  request
-//	[1, msgid, error, result]   response
-//	[2, method, params]         notification
+//	[0, msgid, method, params]        request
+//	[1, msgid, error, result]         response
+//	[2, method, params]               notification
+//	[2, "$/cancelRequest", [msgid]]   cancel
 type msgpackConn struct {
 	rwc   io.ReadWriteCloser
 	fr    *frameReader
@@ -110,6 +111,12 @@ func (c *msgpackConn) readHeader(h *Header) error {
 			return fmt.Errorf("%w: msgpack-rpc notification method is not a string", ErrMalformed)
 		}
 		c.body, c.isParams = frame[off:], true
+		if h.ServiceMethod == cancelMethod {
+			if msgid, ok := mpCancelParams(c.body); ok {
+				*h = Header{Kind: Cancel, Seq: msgid}
+				c.body = nil
+			}
+		}
 	case typ == mpResponse && size == 4:
 		h.Kind = Response
 		var msgid uint64
@@ -129,6 +136,18 @@ func (c *msgpackConn) readHeader(h *Header) error {
 		return fmt.Errorf("%w: msgpack-rpc message of type %d with %d elements", ErrMalformed, typ, size)
 	}
 	return nil
+}
+
+// mpCancelParams reads the params of a cancel, an array of one msgid. ok is
+// false for any other params: the message is then an ordinary
+// notification, which a peer drops as an unknown method.
+func mpCancelParams(params []byte) (msgid uint64, ok bool) {
+	n, off, ok := mpArrayLen(params, 0)
+	if !ok || n != 1 {
+		return 0, false
+	}
+	msgid, off, ok = mpUint(params, off)
+	return msgid, ok && off == len(params)
 }
 
 // method reads a method name, reusing the string of a name seen before.
@@ -223,6 +242,11 @@ func (c *msgpackConn) Write(h *Header, v any) error {
 	case Notification:
 		b = append(b, 0x93, mpNotification)
 		b = appendMpString(b, h.ServiceMethod)
+	case Cancel:
+		b = append(b, 0x93, mpNotification)
+		b = appendMpString(b, cancelMethod)
+		c.fw.buf = appendMpUint(append(b, 0x91), h.Seq&0xffffffff)
+		return c.fw.unlock(mark, nil)
 	case Response:
 		b = append(b, 0x94, mpResponse)
 		b = appendMpUint(b, h.Seq)

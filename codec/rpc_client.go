@@ -6,7 +6,8 @@ import (
 
 // clientCodec is a Conn seen as net/rpc's ClientCodec: it writes requests
 // and reads responses. A request that arrives anyway — a foreign server
-// calling back on a one-direction connection — is answered with an error.
+// calling back on a one-direction connection — is answered with an error;
+// notifications and cancels (of such requests) are skipped.
 type clientCodec struct {
 	conn Conn
 	rh   Header // read scratch; net/rpc reads from one goroutine
@@ -51,7 +52,7 @@ func (c *clientCodec) ReadResponseHeader(r *rpc.Response) error {
 			if err := c.conn.Write(&h, nil); err != nil {
 				return err
 			}
-		default: // a notification nobody serves
+		default: // a notification nobody serves, or a Cancel
 			if err := c.conn.ReadBody(nil); err != nil {
 				return err
 			}

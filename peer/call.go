@@ -4,170 +4,236 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"net/rpc"
 	"sync"
-	"sync/atomic"
 
 	"github.com/duplexrpc/duplex/codec"
 )
 
-// The states of a call made through Call: its reply is either delivered
-// into the caller's value or abandoned, never both.
-const (
-	callWaiting    int32 = iota
-	callDelivering       // the reply is being decoded into the caller's value
-	callAbandoned        // the caller gave up; the reply is discarded
-)
+// call is one request of ours awaiting its answer. It is in p.calls from
+// the moment it has a Seq until the reader takes it out to deliver the
+// answer, or its caller takes it out to abandon it, or the connection
+// ends; whoever takes it out completes it, once.
+type call struct {
+	seq    uint64
+	method string
+	reply  any
+	err    error
 
-// pending is the argument and the reply that Call hands net/rpc for one
-// call: the client half unwraps it to learn the call's Seq and to decide,
-// once, whether the reply may still be written into the caller's value.
-// Completed ones are reused, with their done channel: a call costs no
-// allocation of its own. Abandoned ones are never reused, since a late
-// reply may still look at them.
-type pending struct {
-	args, reply any
-	seq         uint64
-	state       atomic.Int32
-	decodeErr   error
-	done        chan *rpc.Call
+	// Exactly one of these is told of completion.
+	done chan struct{} // Call's, with room for one; reused
+	rpc  *rpc.Call     // Go's
+	fan  chan<- *call  // Hub.CallAll's shared channel
+	idx  int           // the call's place in a fan-out
 }
 
-// pendingPool holds completed pendings. A pending's done channel is made
-// on its first use by Call: calls started by a Hub share the Hub's own.
-var pendingPool = sync.Pool{New: func() any { return new(pending) }}
+// callPool holds Call's calls, with their done channels: a call costs no
+// allocation of its own. A call is put back only once its done channel has
+// been drained, so a reused one never sees a stale signal.
+var callPool = sync.Pool{New: func() any { return &call{done: make(chan struct{}, 1)} }}
 
-func (pc *pending) release() {
-	pc.args, pc.reply, pc.decodeErr = nil, nil, nil
-	pc.state.Store(callWaiting)
-	pendingPool.Put(pc)
+func (c *call) complete(err error) {
+	c.err = err
+	switch {
+	case c.rpc != nil:
+		c.rpc.Error = err
+		select {
+		case c.rpc.Done <- c.rpc:
+		default: // net/rpc's rule: the caller sized the channel
+			log.Printf("peer: discarding Call reply due to insufficient Done chan capacity")
+		}
+	case c.fan != nil:
+		c.fan <- c
+	default:
+		c.done <- struct{}{}
+	}
 }
 
-// Call calls method on the other end and waits for the reply, or for ctx
+// Call calls method on the other end and waits for the answer, or for ctx
 // to end.
 //
-// When ctx ends first Call returns ctx.Err() at once and the call is
-// abandoned: its reply, if it ever comes, is discarded and never written
-// into reply. The remote handler is not told; it runs to completion.
+// When ctx ends first Call returns ctx.Err() at once: the call is
+// forgotten, its answer, if it comes, is discarded and never written into
+// reply, and a cancel message (docs/wire.md) tells the other end, whose
+// handler's context then ends. Waiting for room in a full send queue is
+// bounded by ctx too.
 //
 // A reply that does not decode into reply fails this call only. A remote
-// error is an rpc.ServerError (ErrBusy for a peer that refused the call at
-// its MaxInFlight). When the connection is gone the error Is ErrClosed.
+// error is an rpc.ServerError, or ErrBusy or ErrDraining for a peer of
+// this package that refused the call without running it. When the
+// connection is gone the error Is ErrClosed.
 func (p *Peer) Call(ctx context.Context, method string, args, reply any) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	pc, call := p.start(method, args, reply, nil)
-	select {
-	case <-call.Done:
-	case <-ctx.Done():
-		if p.abandon(pc, call) {
+	c := callPool.Get().(*call)
+	c.method, c.reply = method, reply
+	defer func() {
+		c.method, c.reply, c.err = "", nil, nil
+		callPool.Put(c)
+	}()
+	if err := p.register(c); err != nil {
+		return err
+	}
+	abandon := ctx.Done()
+	if err := p.request(c, args, abandon, abandon == nil); err != nil {
+		if !p.forget(c.seq) {
+			<-c.done // completed as the connection ended
+		}
+		if errors.Is(err, errAbandoned) {
 			return ctx.Err()
 		}
-		<-call.Done // the reply is being decoded: it is the answer
+		return err
 	}
-	err := p.finish(pc, call)
-	pc.release()
-	return err
-}
-
-// start sends a call whose completion net/rpc reports on done, or on the
-// call's own channel if done is nil.
-func (p *Peer) start(method string, args, reply any, done chan *rpc.Call) (*pending, *rpc.Call) {
-	pc := pendingPool.Get().(*pending)
-	pc.args, pc.reply = args, reply
-	if done == nil {
-		if pc.done == nil {
-			pc.done = make(chan *rpc.Call, 1)
+	select {
+	case <-c.done:
+	case <-abandon:
+		if p.forget(c.seq) {
+			p.sendCancel(c.seq)
+			return ctx.Err()
 		}
-		done = pc.done
+		<-c.done // the answer is being delivered: it is the outcome
 	}
-	p.outgoing.Add(1)
-	return pc, p.send(method, pc, pc, done)
+	return c.err
 }
 
-// send hands a call to rpc.Client, corking the connection around it:
-// rpc.Client writes one request at a time behind its own lock, and the
-// cork makes callers queued on that lock share one write to the stream.
-func (p *Peer) send(method string, args, reply any, done chan *rpc.Call) *rpc.Call {
-	if p.corker == nil {
-		return p.client.Go(method, args, reply, done)
+// Go starts a call and returns at once, as rpc.Client.Go does: the call is
+// sent on done (made with room for ten if nil) when it completes. It has
+// no context; a reply that does not decode fails that call only.
+func (p *Peer) Go(method string, args, reply any, done chan *rpc.Call) *rpc.Call {
+	if done == nil {
+		done = make(chan *rpc.Call, 10)
+	} else if cap(done) == 0 {
+		log.Panic("rpc: done channel is unbuffered")
 	}
-	p.corker.Cork()
-	call := p.client.Go(method, args, reply, done)
-	if err := p.corker.Uncork(); err != nil {
-		p.fail(err) // the request may not have left: end every call
+	rc := &rpc.Call{ServiceMethod: method, Args: args, Reply: reply, Done: done}
+	c := &call{method: method, reply: reply, rpc: rc}
+	if err := p.register(c); err != nil {
+		c.complete(err)
+		return rc
 	}
-	return call
+	if err := p.request(c, args, nil, false); err != nil && p.forget(c.seq) {
+		c.complete(err)
+	}
+	return rc
 }
 
-// abandon gives up on a call whose caller stopped waiting. It reports
-// false when the reply is already being delivered: the call then completes
-// as usual. It never reads call.Done, which a Hub shares between calls.
-func (p *Peer) abandon(pc *pending, call *rpc.Call) bool {
-	if !pc.state.CompareAndSwap(callWaiting, callAbandoned) {
-		return false
+// register gives c a Seq and puts it among the calls awaiting an answer.
+func (p *Peer) register(c *call) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ended {
+		return p.err
 	}
-	// If the call is still pending, the synthetic response removes it from
-	// net/rpc's map; if it has just completed, net/rpc discards it.
-	p.demux.cancel(pc.seq)
-	p.outgoing.Add(-1)
-	return true
-}
-
-// finish returns the outcome of a completed call.
-func (p *Peer) finish(pc *pending, call *rpc.Call) error {
-	p.outgoing.Add(-1)
-	if call.Error != nil {
-		return p.callError(call.Error)
-	}
-	if pc.decodeErr != nil {
-		return fmt.Errorf("peer: decoding reply of %s: %w", call.ServiceMethod, pc.decodeErr)
-	}
+	c.seq = p.nextSeq
+	p.nextSeq++
+	p.calls[c.seq] = c
 	return nil
 }
 
-// callError sorts the errors net/rpc reports: remote errors stay remote,
-// a failure to encode the arguments fails this call only, and anything
-// else means the connection is gone.
-func (p *Peer) callError(err error) error {
-	var remote rpc.ServerError
-	switch {
-	case errors.As(err, &remote):
-		return remoteError(remote)
-	case errors.Is(err, codec.ErrEncode):
-		return err
+// forget takes an unanswered call out, reporting false if it was no
+// longer there: its answer is being delivered, or the connection ended.
+func (p *Peer) forget(seq uint64) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.calls[seq]; !ok {
+		return false
 	}
+	delete(p.calls, seq)
+	p.wakeQuiet()
+	return true
+}
+
+// request queues c's request frame. abandon ends a wait for room; inline
+// says the caller may write the stream itself (it cannot be cancelled),
+// otherwise a flusher is started if one is needed.
+func (p *Peer) request(c *call, args any, abandon <-chan struct{}, inline bool) error {
+	h := codec.Header{Kind: codec.Request, ServiceMethod: c.method, Seq: c.seq}
+	flush, err := p.out.send(&h, args, false, waitForRoom, abandon)
+	p.kick(flush, inline)
+	if err != nil && !errors.Is(err, errAbandoned) && !errors.Is(err, codec.ErrEncode) {
+		return p.closedErr(err)
+	}
+	return err
+}
+
+// kick writes what is queued, if send said someone must: here, or in a
+// goroutine of its own.
+func (p *Peer) kick(flush, inline bool) {
+	switch {
+	case !flush:
+	case inline:
+		p.out.flushOnce()
+	default:
+		p.goStart(p.out.flush)
+	}
+}
+
+// sendCancel tells the other end that we gave up on our request seq. It
+// never waits.
+func (p *Peer) sendCancel(seq uint64) {
+	h := codec.Header{Kind: codec.Cancel, Seq: seq}
+	flush, _ := p.out.send(&h, nil, false, reader, nil)
+	p.kick(flush, false)
+}
+
+// closedErr is the error a call fails with once the connection is gone.
+func (p *Peer) closedErr(err error) error {
 	if e := p.Err(); e != nil {
 		return e
 	}
-	if errors.Is(err, rpc.ErrShutdown) {
-		return ErrClosed
+	if errors.Is(err, ErrClosed) {
+		return err
 	}
 	return fmt.Errorf("%w: %w", ErrClosed, err)
 }
 
-// Go starts a call and returns at once, as rpc.Client.Go does: the call is
-// sent on done (made with room for one call if nil) when it completes.
-// Unlike Call, Go follows net/rpc to the letter: a reply that does not
-// decode into reply ends the connection, and there is no context.
-func (p *Peer) Go(method string, args, reply any, done chan *rpc.Call) *rpc.Call {
-	return p.send(method, args, reply, done)
-}
-
 // Notify sends a notification: a call that expects no answer, so neither a
 // result nor a remote error comes back. It returns once the frame is
-// written. Where the wire has no notifications of its own (gob, between
-// two peers of this package) the framing says so in its kind.
-func (p *Peer) Notify(method string, args any) error {
-	if err := p.Err(); err != nil {
+// queued to be written, in order with every other frame; waiting for room
+// in a full queue is bounded by ctx.
+func (p *Peer) Notify(ctx context.Context, method string, args any) error {
+	if err := ctx.Err(); err != nil {
 		return err
 	}
 	h := codec.Header{Kind: codec.Notification, ServiceMethod: method}
-	err := p.conn.Write(&h, args)
-	if err != nil && !errors.Is(err, codec.ErrEncode) {
-		p.fail(err)
-		return p.Err()
+	abandon := ctx.Done()
+	flush, err := p.out.send(&h, args, false, waitForRoom, abandon)
+	p.kick(flush, abandon == nil)
+	switch {
+	case err == nil, errors.Is(err, codec.ErrEncode):
+		return err
+	case errors.Is(err, errAbandoned):
+		return ctx.Err()
 	}
-	return err
+	return p.closedErr(err)
+}
+
+// deliver hands the answer the reader has just read to its call, decoding
+// the body straight into the caller's reply. An answer nobody waits for
+// (an abandoned call's) is read and dropped.
+func (p *Peer) deliver(h *codec.Header) error {
+	p.mu.Lock()
+	c := p.calls[h.Seq]
+	if c != nil {
+		delete(p.calls, h.Seq)
+		p.wakeQuiet()
+	}
+	p.mu.Unlock()
+	if c == nil || h.Error != "" {
+		if err := p.conn.ReadBody(nil); err != nil {
+			return err
+		}
+		if c != nil {
+			c.complete(remoteError(rpc.ServerError(h.Error)))
+		}
+		return nil
+	}
+	var err error
+	if rerr := p.conn.ReadBody(c.reply); rerr != nil {
+		err = fmt.Errorf("peer: decoding the reply of %s: %w", c.method, rerr)
+	}
+	c.complete(err)
+	return nil
 }

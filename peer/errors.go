@@ -5,7 +5,9 @@ import (
 	"net/rpc"
 )
 
-// Errors of this package. Remote errors stay rpc.ServerError values.
+// Errors of this package. Remote errors stay rpc.ServerError values,
+// except the refusals of a peer of this package, which become ErrBusy and
+// ErrDraining again on the caller's side.
 var (
 	// ErrClosed: the connection is gone. Every call pending when it went
 	// fails with an error that Is ErrClosed, and so does every later call.
@@ -13,19 +15,33 @@ var (
 	// ErrBusy: the remote peer had too many requests in flight and refused
 	// this one without running it. The call may be retried.
 	ErrBusy = errors.New("peer: busy: too many requests in flight")
-	// ErrCancelled is what a cancelled call's late reply is discarded as;
-	// Call itself returns the context's error.
-	ErrCancelled = errors.New("peer: call cancelled")
+	// ErrDraining: the remote peer is shutting down and refused this call
+	// without running it. The call may be retried elsewhere.
+	ErrDraining = errors.New("peer: shutting down: request refused")
 	// ErrIdle: nothing arrived within Options.IdleTimeout.
 	ErrIdle = errors.New("peer: idle timeout")
+	// ErrWriteTimeout: a write to the stream made no progress within
+	// Options.WriteTimeout, or the other end sent requests without reading
+	// the answers; the peer ended.
+	ErrWriteTimeout = errors.New("peer: write timeout")
+	// ErrNotificationOverflow: with Options.OrderedNotifications, more
+	// notifications arrived than Options.NotificationQueue holds.
+	ErrNotificationOverflow = errors.New("peer: ordered notification queue full")
 )
 
-// remoteError turns a remote error into one callers can test: the busy
-// refusal of a peer of ours becomes ErrBusy, anything else stays an
-// rpc.ServerError.
+// errPanicked is what the caller of a handler that panicked is told; the
+// panic's text and stack stay in the serving peer's log.
+var errPanicked = errors.New("peer: handler panicked")
+
+// remoteError turns a remote error into one callers can test: the
+// refusals of a peer of ours become ErrBusy and ErrDraining, anything else
+// stays an rpc.ServerError.
 func remoteError(e rpc.ServerError) error {
-	if string(e) == ErrBusy.Error() {
+	switch string(e) {
+	case ErrBusy.Error():
 		return ErrBusy
+	case ErrDraining.Error():
+		return ErrDraining
 	}
 	return e
 }

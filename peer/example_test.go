@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/rpc"
 	"strings"
 
 	"github.com/duplexrpc/duplex/codec"
@@ -36,11 +35,11 @@ func (m *Master) Hello(name string, reply *string) error {
 // its caller: a nested reverse call.
 func ExamplePeer() {
 	masterEnd, workerEnd := transport.Pipe()
-	master, _ := peer.New(masterEnd, codec.Msgpack, func(p *peer.Peer, s *rpc.Server) error {
+	master, _ := peer.New(masterEnd, codec.Msgpack, func(p *peer.Peer, s *peer.Registry) error {
 		return s.Register(&Master{caller: p})
 	})
 	defer master.Close()
-	worker, _ := peer.New(workerEnd, codec.Msgpack, func(_ *peer.Peer, s *rpc.Server) error {
+	worker, _ := peer.New(workerEnd, codec.Msgpack, func(_ *peer.Peer, s *peer.Registry) error {
 		return s.Register(Shout{})
 	})
 	defer worker.Close()
@@ -68,7 +67,7 @@ func ExampleHub() {
 	defer hub.Close()
 
 	conn, _ := net.Dial("tcp", ln.Addr().String())
-	worker, _ := peer.New(conn, codec.JSONRPC2, func(_ *peer.Peer, s *rpc.Server) error {
+	worker, _ := peer.New(conn, codec.JSONRPC2, func(_ *peer.Peer, s *peer.Registry) error {
 		return s.Register(Shout{})
 	})
 	defer worker.Close()
@@ -85,7 +84,7 @@ func ExampleHub() {
 // and binds its services afresh on every connection.
 func ExampleRedialer() {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	hub := peer.NewHub(codec.Gob, func(p *peer.Peer, s *rpc.Server) error {
+	hub := peer.NewHub(codec.Gob, func(p *peer.Peer, s *peer.Registry) error {
 		return s.Register(&Master{caller: p})
 	}, nil)
 	go hub.Serve(ln)
@@ -96,7 +95,7 @@ func ExampleRedialer() {
 			return transport.Dial(ctx, "tcp://"+ln.Addr().String(), nil)
 		},
 		codec.Gob,
-		func(_ *peer.Peer, s *rpc.Server) error { return s.Register(Shout{}) },
+		func(_ *peer.Peer, s *peer.Registry) error { return s.Register(Shout{}) },
 		nil)
 	defer worker.Close()
 

@@ -1,12 +1,13 @@
 package peer
 
 import (
+	"context"
 	"time"
 )
 
 // touch records that a frame arrived, for the idle timeout.
 func (p *Peer) touch() {
-	if p.idle > 0 {
+	if p.opts.IdleTimeout > 0 {
 		p.lastRead.Store(time.Now().UnixNano())
 	}
 }
@@ -16,31 +17,31 @@ func (p *Peer) touch() {
 func (p *Peer) startTimers() {
 	p.timersMu.Lock()
 	defer p.timersMu.Unlock()
-	if p.idle > 0 {
+	if p.opts.IdleTimeout > 0 {
 		var check func()
 		var t *time.Timer
 		check = func() {
 			silent := time.Since(time.Unix(0, p.lastRead.Load()))
-			if silent >= p.idle {
+			if silent >= p.opts.IdleTimeout {
 				p.log.Warn("peer: closing idle connection", "silent", silent)
 				p.fail(ErrIdle)
 				return
 			}
 			p.timersMu.Lock()
-			t.Reset(p.idle - silent)
+			t.Reset(p.opts.IdleTimeout - silent)
 			p.timersMu.Unlock()
 		}
-		t = time.AfterFunc(p.idle, check)
+		t = time.AfterFunc(p.opts.IdleTimeout, check)
 		p.timers = append(p.timers, t)
 	}
-	if p.heartbeat > 0 {
+	if p.opts.Heartbeat > 0 {
 		var t *time.Timer
-		t = time.AfterFunc(p.heartbeat, func() {
-			if err := p.Notify(HeartbeatMethod, 0); err != nil {
+		t = time.AfterFunc(p.opts.Heartbeat, func() {
+			if err := p.Notify(context.Background(), HeartbeatMethod, 0); err != nil {
 				return
 			}
 			p.timersMu.Lock()
-			t.Reset(p.heartbeat)
+			t.Reset(p.opts.Heartbeat)
 			p.timersMu.Unlock()
 		})
 		p.timers = append(p.timers, t)

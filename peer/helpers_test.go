@@ -3,7 +3,6 @@ package peer_test
 import (
 	"context"
 	"net"
-	"net/rpc"
 	"testing"
 
 	"github.com/duplexrpc/duplex/codec"
@@ -68,7 +67,7 @@ func peerPair(t testing.TB, c codec.Codec, bindA, bindB peer.Binder, opts ...*pe
 
 // bindTestServices registers Arith and Echo, plus extra receivers.
 func bindTestServices(extra ...any) peer.Binder {
-	return func(_ *peer.Peer, s *rpc.Server) error {
+	return func(_ *peer.Peer, s *peer.Registry) error {
 		for _, r := range append([]any{new(rpctest.Arith), new(rpctest.Echo)}, extra...) {
 			if err := s.Register(r); err != nil {
 				return err

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/rpc"
 	"sync"
 	"time"
 
@@ -49,11 +48,14 @@ type Hub struct {
 	closed    bool
 	conns     sync.WaitGroup // peers not yet fully ended
 	hooks     sync.WaitGroup // OnConnect calls running
+
+	finishOnce sync.Once
+	finished   chan struct{} // closed when Shutdown or Close has finished
 }
 
 // NewHub returns a hub whose peers speak c and serve what bind registers.
 func NewHub(c codec.Codec, bind Binder, opts *HubOptions) *Hub {
-	h := &Hub{codec: c, bind: bind, peers: make(map[*Peer]struct{}), listeners: make(map[net.Listener]struct{})}
+	h := &Hub{codec: c, bind: bind, peers: make(map[*Peer]struct{}), listeners: make(map[net.Listener]struct{}), finished: make(chan struct{})}
 	if opts != nil {
 		h.opts = *opts
 	}
@@ -65,13 +67,15 @@ func NewHub(c codec.Codec, bind Binder, opts *HubOptions) *Hub {
 }
 
 // Serve accepts connections on ln until ln fails or the hub is shut down,
-// and makes each a peer. It returns ErrHubClosed after Shutdown or Close.
-// Serve closes ln when it returns.
+// and makes each a peer. After Shutdown or Close it returns ErrHubClosed,
+// once they have finished: a program may exit when Serve returns. Serve
+// closes ln when it returns.
 func (h *Hub) Serve(ln net.Listener) error {
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
 		ln.Close()
+		<-h.finished
 		return ErrHubClosed
 	}
 	h.listeners[ln] = struct{}{}
@@ -87,6 +91,7 @@ func (h *Hub) Serve(ln net.Listener) error {
 		conn, err := ln.Accept()
 		if err != nil {
 			if h.isClosed() {
+				<-h.finished
 				return ErrHubClosed
 			}
 			var ne net.Error
@@ -198,80 +203,100 @@ type Result struct {
 }
 
 // CallAll calls method on every connected peer at once and waits for all
-// the replies or for ctx to end; calls still pending then fail with
-// ctx.Err() and are abandoned as Call abandons them. newReply makes each
-// peer's reply value. It uses no goroutine per peer.
+// the answers or for ctx to end; calls still pending then fail with
+// ctx.Err() and are abandoned as Call abandons them, cancel message
+// included. newReply makes each peer's reply value.
+//
+// It never waits on one peer's write: a peer whose send queue is full
+// fails at once, and the requests are written by each peer's flusher. It
+// uses no goroutine per peer of its own.
 func (h *Hub) CallAll(ctx context.Context, method string, args any, newReply func() any) []Result {
 	peers := h.Peers()
 	results := make([]Result, len(peers))
-	done := make(chan *rpc.Call, len(peers))
-	type started struct {
-		pc   *pending
-		call *rpc.Call
-	}
-	calls := make(map[*pending]int, len(peers))
-	starts := make([]started, len(peers))
+	calls := make([]*call, len(peers))
+	fan := make(chan *call, len(peers)) // room for every completion: nobody blocks
+	left := 0
 	for i, p := range peers {
 		results[i] = Result{Peer: p, Reply: newReply()}
-		pc, call := p.start(method, args, results[i].Reply, done)
-		calls[pc] = i
-		starts[i] = started{pc, call}
+		c := &call{method: method, reply: results[i].Reply, fan: fan, idx: i}
+		if started, err := p.fanOut(c, args); !started {
+			results[i].Err = err
+			continue
+		}
+		calls[i] = c
+		left++
 	}
-	finished := make([]bool, len(peers))
 	expired := ctx.Done()
-	for left := len(peers); left > 0; {
+	for left > 0 {
 		select {
-		case call := <-done:
-			pc := call.Args.(*pending)
-			i := calls[pc]
-			if finished[i] {
-				continue // an abandoned call completing late
-			}
-			results[i].Err, finished[i] = peers[i].finish(pc, call), true
+		case c := <-fan:
+			results[c.idx].Err, calls[c.idx] = c.err, nil
 			left--
 		case <-expired:
 			expired = nil
-			for i, s := range starts {
-				if !finished[i] && peers[i].abandon(s.pc, s.call) {
-					results[i].Err, finished[i] = ctx.Err(), true
+			for i, c := range calls {
+				if c != nil && peers[i].forget(c.seq) {
+					peers[i].sendCancel(c.seq)
+					results[i].Err, calls[i] = ctx.Err(), nil
 					left--
 				}
 			}
-			// The rest are being delivered and complete on done.
+			// The rest are being delivered and complete on fan.
 		}
 	}
 	return results
 }
 
-// Shutdown stops accepting, waits until no call is in flight on any peer,
-// in either direction, or until ctx ends, and then closes every peer and
-// waits for them. It returns ctx.Err() if ctx ended first.
+// fanOut starts c without waiting for room in the send queue. started is
+// false if c will never complete on its channel; err says why.
+func (p *Peer) fanOut(c *call, args any) (started bool, err error) {
+	if err := p.register(c); err != nil {
+		return false, err
+	}
+	h := codec.Header{Kind: codec.Request, ServiceMethod: c.method, Seq: c.seq}
+	flush, err := p.out.send(&h, args, false, failIfFull, nil)
+	p.kick(flush, false)
+	if err == nil {
+		return true, nil
+	}
+	if !p.forget(c.seq) {
+		return true, nil // the connection ended: its error completes c
+	}
+	if !errors.Is(err, codec.ErrEncode) && !errors.Is(err, errQueueFull) {
+		err = p.closedErr(err)
+	}
+	return false, err
+}
+
+// Shutdown stops accepting, then shuts every peer down as Peer.Shutdown
+// does: new requests are refused with ErrDraining, and each peer closes
+// once every request it took has been answered and every call it made has
+// its answer, or when ctx ends. It returns when every peer has ended, with
+// ctx.Err() if ctx ended first. Serve returns only once Shutdown has.
 func (h *Hub) Shutdown(ctx context.Context) error {
 	h.stopAccepting()
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	var err error
-wait:
-	for {
-		busy := false
-		for _, p := range h.Peers() {
-			if in, out := p.InFlight(); in+out > 0 {
-				busy = true
-				break
+	var wg sync.WaitGroup
+	errs := make(chan error, 1)
+	for _, p := range h.Peers() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := p.Shutdown(ctx); err != nil {
+				select {
+				case errs <- err:
+				default:
+				}
 			}
-		}
-		if !busy {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			err = ctx.Err()
-			break wait
-		case <-tick.C:
-		}
+		}()
 	}
-	h.closePeers()
-	return err
+	wg.Wait()
+	h.closePeers() // those that came in meanwhile
+	select {
+	case err := <-errs:
+		return err
+	default:
+		return ctx.Err()
+	}
 }
 
 // Close stops accepting and closes every peer at once, failing the calls
@@ -291,6 +316,8 @@ func (h *Hub) stopAccepting() {
 	h.mu.Unlock()
 }
 
+// closePeers closes every peer and waits for them and for the OnConnect
+// hooks; then Serve may return.
 func (h *Hub) closePeers() {
 	var wg sync.WaitGroup
 	for _, p := range h.Peers() {
@@ -303,4 +330,5 @@ func (h *Hub) closePeers() {
 	wg.Wait()
 	h.conns.Wait()
 	h.hooks.Wait() // their peers are closed: calls they make fail at once
+	h.finishOnce.Do(func() { close(h.finished) })
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"net/rpc"
 	"sort"
 	"sync"
 	"testing"
@@ -20,6 +19,9 @@ import (
 type Name struct{ name string }
 
 func (n *Name) Get(_ int, reply *string) error { *reply = n.name; return nil }
+
+// Size returns the length of what it is given: a call with a large argument.
+func (n *Name) Size(s string, reply *int) error { *reply = len(s); return nil }
 
 func startHub(t *testing.T, c codec.Codec, bind peer.Binder, opts *peer.HubOptions) (*peer.Hub, string) {
 	t.Helper()
@@ -45,7 +47,7 @@ func dialWorker(t *testing.T, addr string, c codec.Codec, name string) *peer.Pee
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := peer.New(conn, c, func(_ *peer.Peer, s *rpc.Server) error { return s.Register(&Name{name}) })
+	w, err := peer.New(conn, c, func(_ *peer.Peer, s *peer.Registry) error { return s.Register(&Name{name}) })
 	if err != nil {
 		t.Fatal(err)
 	}

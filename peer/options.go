@@ -1,15 +1,37 @@
 package peer
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
 	"github.com/duplexrpc/duplex/codec"
 )
 
-// DefaultMaxInFlight is the number of incoming requests a peer serves at
-// once when Options.MaxInFlight is zero.
-const DefaultMaxInFlight = 4096
+// The defaults of Options.
+const (
+	// DefaultMaxInFlight is the number of incoming requests a peer takes
+	// at once when Options.MaxInFlight is zero.
+	DefaultMaxInFlight = 4096
+	// DefaultWriteTimeout bounds a write that makes no progress, as
+	// yamux's ConnectionWriteTimeout does, when Options.WriteTimeout is
+	// zero.
+	DefaultWriteTimeout = 10 * time.Second
+	// DefaultSendQueue is the bytes queued for writing past which senders
+	// wait, when Options.SendQueue is zero.
+	DefaultSendQueue = 1 << 20
+	// DefaultNotificationQueue is the ordered notifications that may wait
+	// to be served, when Options.NotificationQueue is zero.
+	DefaultNotificationQueue = 16384
+)
+
+// Interceptor runs around every incoming request and notification, before
+// its handler: for authorization, logging and metrics. It is given the
+// handler's context (FromContext names the calling peer) and the method;
+// it calls serve to run the handler, possibly with a derived context, or
+// returns an error without calling it to refuse the call, in which case
+// the caller gets that error. A panic in serve comes back as its error.
+type Interceptor func(ctx context.Context, method string, serve func(context.Context) error) error
 
 // Options tune a Peer. A nil *Options means the defaults.
 type Options struct {
@@ -17,11 +39,37 @@ type Options struct {
 	// means codec's defaults.
 	Codec *codec.Options
 
-	// MaxInFlight bounds the incoming requests and notifications served at
-	// once, each in its own goroutine. A request over the bound is answered
-	// at once with ErrBusy and a notification is dropped; the connection is
-	// never left unread. Zero means DefaultMaxInFlight.
+	// MaxInFlight bounds the incoming requests and notifications a peer
+	// has taken and not yet answered on the stream: handlers running, and
+	// answers waiting to be written. One over the bound is answered at
+	// once with ErrBusy (a notification is dropped), without running; the
+	// connection is always read. Zero means DefaultMaxInFlight.
 	MaxInFlight int
+
+	// WriteTimeout bounds a write to the stream that makes no progress.
+	// Past it the peer ends with ErrWriteTimeout: the other end is not
+	// reading. Zero means DefaultWriteTimeout.
+	WriteTimeout time.Duration
+
+	// SendQueue is the bytes that may be queued for writing before
+	// senders wait for room, each bounded by its own context. Zero means
+	// DefaultSendQueue.
+	SendQueue int
+
+	// Intercept, if set, runs around every incoming request and
+	// notification.
+	Intercept Interceptor
+
+	// OrderedNotifications serves incoming notifications one at a time,
+	// in the order they arrived (Neovim relies on this for buffer
+	// events), instead of each in a goroutine of its own. They wait in a
+	// queue that never blocks the reader; when NotificationQueue of them
+	// wait, the connection ends with ErrNotificationOverflow, because a
+	// notification dropped from an ordered stream would go unnoticed.
+	OrderedNotifications bool
+	// NotificationQueue bounds the ordered notifications waiting. Zero
+	// means DefaultNotificationQueue.
+	NotificationQueue int
 
 	// IdleTimeout closes the connection with ErrIdle when no frame has
 	// arrived for this long. Zero means never. Pair it with a Heartbeat on
@@ -32,7 +80,8 @@ type Options struct {
 	// the other side's IdleTimeout sees a live peer. Zero means none.
 	Heartbeat time.Duration
 
-	// Logger receives the peer's diagnostics. Nil means silence.
+	// Logger receives the peer's diagnostics. Nil means silence, except
+	// for handler panics, which go to slog.Default().
 	Logger *slog.Logger
 }
 
@@ -48,8 +97,14 @@ func (o *Options) orDefault() Options {
 	if v.MaxInFlight <= 0 {
 		v.MaxInFlight = DefaultMaxInFlight
 	}
-	if v.Logger == nil {
-		v.Logger = slog.New(slog.DiscardHandler)
+	if v.WriteTimeout <= 0 {
+		v.WriteTimeout = DefaultWriteTimeout
+	}
+	if v.SendQueue <= 0 {
+		v.SendQueue = DefaultSendQueue
+	}
+	if v.NotificationQueue <= 0 {
+		v.NotificationQueue = DefaultNotificationQueue
 	}
 	return v
 }

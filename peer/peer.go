@@ -1,11 +1,31 @@
 package peer
 
+// The engine's invariants. Each has a test that breaks if it is broken
+// (docs/peer.md names them).
+//
+//  1. The reader never writes, and never waits on a lock that a writer
+//     holds while writing. It queues the frames it must send (send.go's
+//     reader mode) and leaves the writing to a flusher.
+//  2. Every write is bounded: by the sender's context while it waits for
+//     room in the queue, and by WriteTimeout once on the stream. A write
+//     that stalls past it ends this peer, and no other.
+//  3. A request counts as in flight until its response has been written to
+//     the stream, so MaxInFlight bounds goroutines and memory even against
+//     a client that never reads its answers.
+//  4. Close and Shutdown flush what is queued, and Shutdown waits for every
+//     answer it promised, on a signal, never by polling.
+//  5. A fan-out (Hub.CallAll) never waits on one peer's write, and returns
+//     at its context with a per-peer error for the stragglers.
+//  6. A handler panic fails that call only: the caller gets an error that
+//     does not carry the panic's text, the stack is logged, and the peer
+//     and the process go on.
+
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/rpc"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,45 +33,54 @@ import (
 	"github.com/duplexrpc/duplex/codec"
 )
 
-// Binder registers the services a peer serves, on that peer's own
-// rpc.Server, before the peer reads its first frame. It is handed the new
-// *Peer so that handlers can call back whoever called them.
-type Binder func(p *Peer, s *rpc.Server) error
+// Binder registers the services a peer serves, before the peer reads its
+// first frame. It is handed the new *Peer so that handlers can call back
+// whoever called them.
+type Binder func(p *Peer, r *Registry) error
 
-// Peer calls and serves net/rpc methods over one connection.
+// Peer calls and serves methods over one connection, in both directions.
 //
 // A Peer is safe for concurrent use. It reads the connection from the
 // moment it is made until the connection ends or Close is called; Close
-// waits for its goroutines, including running handlers, to return.
+// waits for its goroutines, running handlers included, to return.
 type Peer struct {
-	id     uint64
-	onEnd  func(*Peer)
-	rwc    io.ReadWriteCloser
-	codec  codec.Codec
-	conn   codec.Conn
-	corker codec.Corker // conn, if it is one
-	demux  *demux
-	client *rpc.Client
-	server *rpc.Server
-	ch     clientHalf
-	sh     serverHalf
-	log    *slog.Logger
+	id       uint64
+	rwc      io.ReadWriteCloser
+	codec    codec.Codec
+	conn     codec.Conn
+	registry *Registry
+	out      sender
+	opts     Options
+	log      *slog.Logger
+	panicLog *slog.Logger // handler panics: never silent
+	onEnd    func(*Peer)
 
-	maxInFlight int64
-	outgoing    atomic.Int64 // calls made through Call or a Hub, not yet done
+	// ctx is the parent of every handler's context: it carries the peer
+	// and ends with the connection.
+	ctx       context.Context
+	cancelCtx context.CancelFunc
 
-	idle      time.Duration
-	lastRead  atomic.Int64 // unix nanoseconds of the last frame read, for IdleTimeout
-	timers    []*time.Timer
-	timersMu  sync.Mutex
-	heartbeat time.Duration
+	// The in-flight state, in both directions, behind one lock.
+	mu       sync.Mutex
+	nextSeq  uint64
+	calls    map[uint64]*call     // our requests awaiting an answer
+	serving  map[uint64]*incoming // their requests whose handler can be cancelled
+	inFlight int                  // their requests not yet answered on the stream, and notifications being served
+	draining bool                 // Shutdown: refuse new requests
+	quiet    chan struct{}        // closed when draining and nothing is in flight
+	ordered  orderedQueue         // notifications waiting, with OrderedNotifications
+	ended    bool                 // the connection is gone: no new calls
 
-	once    sync.Once
-	errMu   sync.Mutex
-	err     error
-	done    chan struct{} // closed when the connection has ended
-	served  chan struct{} // closed when reading has ended and no handler runs
-	closing atomic.Bool
+	lastRead atomic.Int64 // unix nanoseconds of the last frame read, for IdleTimeout
+	timers   []*time.Timer
+	timersMu sync.Mutex
+
+	once   sync.Once
+	err    error         // why the connection ended; set once, before done closes
+	done   chan struct{} // closed when the connection has ended
+	live   atomic.Int32  // goroutines of this peer: the reader, handlers, flushers
+	endMu  sync.Once
+	served chan struct{} // closed when the connection has ended and every goroutine returned
 }
 
 // New returns a peer that speaks c over rwc, serving what bind registers
@@ -73,81 +102,186 @@ var lastID atomic.Uint64
 func newPeer(rwc io.ReadWriteCloser, c codec.Codec, bind Binder, opts *Options, onStart, onEnd func(*Peer)) (*Peer, error) {
 	o := opts.orDefault()
 	p := &Peer{
-		id:          lastID.Add(1),
-		onEnd:       onEnd,
-		rwc:         rwc,
-		codec:       c,
-		conn:        c.NewConn(rwc, o.Codec),
-		server:      rpc.NewServer(),
-		log:         o.Logger,
-		maxInFlight: int64(o.MaxInFlight),
-		idle:        o.IdleTimeout,
-		heartbeat:   o.Heartbeat,
-		done:        make(chan struct{}),
-		served:      make(chan struct{}),
+		id:       lastID.Add(1),
+		rwc:      rwc,
+		codec:    c,
+		registry: NewRegistry(),
+		opts:     o,
+		log:      o.Logger,
+		panicLog: o.Logger,
+		onEnd:    onEnd,
+		calls:    make(map[uint64]*call),
+		serving:  make(map[uint64]*incoming),
+		done:     make(chan struct{}),
+		served:   make(chan struct{}),
 	}
-	p.demux = newDemux(p.conn)
-	p.corker, _ = p.conn.(codec.Corker)
-	p.ch.p, p.sh.p = p, p
+	if p.log == nil {
+		p.log, p.panicLog = slog.New(slog.DiscardHandler), slog.Default()
+	}
+	p.ctx, p.cancelCtx = context.WithCancel(context.WithValue(context.Background(), peerKey{}, p))
+
+	// The codec writes every frame whole into the send queue; the
+	// sender writes the queue to rwc.
+	copts := codec.Options{}
+	if o.Codec != nil {
+		copts = *o.Codec
+	}
+	p.out = sender{
+		w:        rwc,
+		messages: copts.FramePerWrite,
+		timeout:  o.WriteTimeout,
+		limit:    o.SendQueue,
+		fail:     p.fail,
+		written:  p.answered,
+		spawn:    p.goStart,
+	}
+	p.out.init()
+	copts.FramePerWrite = true
+	p.conn = c.NewConn(streamOf{rwc, sink{&p.out}}, &copts)
+	p.out.conn = p.conn
+
 	if bind != nil {
-		if err := bind(p, p.server); err != nil {
-			p.conn.Close()
+		if err := bind(p, p.registry); err != nil {
+			p.cancelCtx()
+			rwc.Close()
 			return nil, fmt.Errorf("peer: binding services: %w", err)
 		}
 	}
 	p.touch()
-	p.client = rpc.NewClientWithCodec(&p.ch)
 	if onStart != nil {
 		onStart(p) // before serving: a peer is known before its requests run
 	}
-	p.sh.start()
+	p.goRead()
 	p.startTimers()
 	return p, nil
 }
 
-// ended runs in the peer's last server goroutine, once reading has failed
-// and every handler has returned.
-func (p *Peer) ended() {
-	p.fail(p.demux.readErr())
-	close(p.served) // before onEnd, which may call Close
-	if p.onEnd != nil {
-		p.onEnd(p)
-	}
+// streamOf is the connection as the codec sees it: reads from the
+// transport, writes to the send queue.
+type streamOf struct {
+	rwc io.ReadWriteCloser
+	w   io.Writer
 }
 
-// fail ends the connection with err, once: the first error wins.
+func (s streamOf) Read(b []byte) (int, error)  { return s.rwc.Read(b) }
+func (s streamOf) Write(b []byte) (int, error) { return s.w.Write(b) }
+func (s streamOf) Close() error                { return s.rwc.Close() }
+
+// fail ends the connection with err, once: the first error wins. Every
+// pending call fails with the same error, every handler's context ends.
 func (p *Peer) fail(err error) {
 	p.once.Do(func() {
 		switch {
-		case p.closing.Load():
-			err = ErrClosed
 		case err == nil, errors.Is(err, io.EOF):
 			err = fmt.Errorf("%w: the other end closed it", ErrClosed)
 		case !errors.Is(err, ErrClosed):
 			err = fmt.Errorf("%w: %w", ErrClosed, err)
 		}
-		p.errMu.Lock()
+		p.mu.Lock()
 		p.err = err
-		p.errMu.Unlock()
+		p.ended = true
+		calls := p.calls
+		p.calls = make(map[uint64]*call)
+		p.wakeQuiet()
+		p.mu.Unlock()
+		p.out.stop(err)
 		p.stopTimers()
-		p.conn.Close()
+		p.rwc.Close()
+		p.cancelCtx()
 		close(p.done)
-		if !p.closing.Load() {
+		for _, c := range calls {
+			c.complete(err)
+		}
+		if !errors.Is(err, errClosing) {
 			p.log.Info("peer: connection ended", "codec", p.codec.Name(), "error", err)
 		}
 	})
 }
 
-// Close closes the connection and waits until the peer's goroutines have
-// returned, running handlers included; so a handler must not call Close on
-// its own peer (it may start go p.Close()). Calls pending on either side
-// fail with ErrClosed. Close is idempotent and always returns nil.
+// errClosing is the reason of a Close, which is not worth a log line.
+var errClosing = fmt.Errorf("%w", ErrClosed)
+
+// Close flushes what is queued (for at most WriteTimeout), closes the
+// connection and waits until the peer's goroutines have returned, running
+// handlers included; so a handler must not call Close on its own peer (it
+// may start go p.Close()). Calls pending on either side fail with
+// ErrClosed. Close is idempotent and always returns nil.
 func (p *Peer) Close() error {
-	p.closing.Store(true)
-	p.fail(ErrClosed)
-	p.client.Close()
+	select {
+	case <-p.out.drained():
+	case <-p.done:
+	case <-time.After(p.opts.WriteTimeout):
+	}
+	p.fail(errClosing)
 	<-p.served
 	return nil
+}
+
+// Shutdown stops serving new requests (they are refused with ErrDraining),
+// waits until every request already taken has been answered on the stream
+// and every call this peer made has its answer, or until ctx ends, and
+// then closes the peer as Close does. It returns ctx.Err() if ctx ended
+// first.
+func (p *Peer) Shutdown(ctx context.Context) error {
+	p.mu.Lock()
+	p.draining = true
+	if p.quiet == nil {
+		p.quiet = make(chan struct{})
+	}
+	quiet := p.quiet
+	p.wakeQuiet()
+	p.mu.Unlock()
+	var err error
+	select {
+	case <-quiet:
+	case <-p.done:
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	p.Close()
+	return err
+}
+
+// wakeQuiet signals Shutdown once nothing is in flight. p.mu is held.
+func (p *Peer) wakeQuiet() {
+	if p.quiet == nil || !p.draining && !p.ended {
+		return
+	}
+	if p.ended || p.inFlight == 0 && len(p.calls) == 0 {
+		select {
+		case <-p.quiet:
+		default:
+			close(p.quiet)
+		}
+	}
+}
+
+// goStart counts a goroutine of the peer before starting it.
+func (p *Peer) goStart(f func()) {
+	p.live.Add(1)
+	go func() {
+		defer p.goEnd()
+		f()
+	}()
+}
+
+// goEnd is the last thing each of the peer's goroutines does: the last
+// one out, once the connection has ended, ends the peer.
+func (p *Peer) goEnd() {
+	if p.live.Add(-1) != 0 {
+		return
+	}
+	select {
+	case <-p.done:
+	default:
+		return // a reader is always counted while the connection lives
+	}
+	p.endMu.Do(func() {
+		close(p.served) // before onEnd, which may call Close
+		if p.onEnd != nil {
+			p.onEnd(p)
+		}
+	})
 }
 
 // Done is closed when the connection has ended, by Close or otherwise.
@@ -156,9 +290,12 @@ func (p *Peer) Done() <-chan struct{} { return p.done }
 // Err returns nil while the connection is up, and after it ended an error
 // that Is ErrClosed and says why.
 func (p *Peer) Err() error {
-	p.errMu.Lock()
-	defer p.errMu.Unlock()
-	return p.err
+	select {
+	case <-p.done:
+		return p.err
+	default:
+		return nil
+	}
 }
 
 // Conn returns the connection the peer speaks over, to learn its address
@@ -168,11 +305,14 @@ func (p *Peer) Conn() io.ReadWriteCloser { return p.rwc }
 // ID returns a number that identifies the peer within the process.
 func (p *Peer) ID() uint64 { return p.id }
 
-// Codec returns the wire format the peer speaks.
-func (p *Peer) Codec() codec.Codec { return p.codec }
+// Registry returns the services the peer serves.
+func (p *Peer) Registry() *Registry { return p.registry }
 
 // InFlight returns the calls in progress on the connection: incoming
-// requests being served and outgoing calls awaiting replies.
+// requests not yet answered on the stream, and outgoing calls awaiting
+// their answers.
 func (p *Peer) InFlight() (incoming, outgoing int) {
-	return int(p.sh.inFlight.Load()), int(p.outgoing.Load())
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.inFlight, len(p.calls)
 }

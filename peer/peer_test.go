@@ -27,7 +27,7 @@ func TestConformanceBothWays(t *testing.T) {
 	}
 }
 
-func bindBouncer(p *peer.Peer, s *rpc.Server) error { return s.Register(&rpctest.Bouncer{Self: p}) }
+func bindBouncer(p *peer.Peer, s *peer.Registry) error { return s.Register(&rpctest.Bouncer{Self: p}) }
 
 func TestNestedCalls(t *testing.T) {
 	for _, c := range codec.All() {
@@ -229,7 +229,7 @@ func TestInFlightCapWithNestedCalls(t *testing.T) {
 		t.Run(c.Name(), func(t *testing.T) {
 			t.Parallel()
 			release := make(chan struct{})
-			bindB := func(p *peer.Peer, s *rpc.Server) error { return s.Register(&Gate{self: p, release: release}) }
+			bindB := func(p *peer.Peer, s *peer.Registry) error { return s.Register(&Gate{self: p, release: release}) }
 			a, _ := peerPair(t, c, bindTestServices(), bindB, nil, &peer.Options{MaxInFlight: 2})
 			calls := make([]*rpc.Call, 0, 2)
 			for i := range 2 {
@@ -302,10 +302,10 @@ func TestNotify(t *testing.T) {
 			t.Parallel()
 			inbox := &Inbox{got: make(chan string, 1)}
 			a, _ := peerPair(t, c, nil, bindTestServices(inbox))
-			if err := a.Notify("Nobody.Home", "ignored"); err != nil {
+			if err := a.Notify(context.Background(), "Nobody.Home", "ignored"); err != nil {
 				t.Fatal(err)
 			}
-			if err := a.Notify("Inbox.Post", "hello"); err != nil {
+			if err := a.Notify(context.Background(), "Inbox.Post", "hello"); err != nil {
 				t.Fatal(err)
 			}
 			select {

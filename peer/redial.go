@@ -67,6 +67,12 @@ type RedialOptions struct {
 	// so that many workers cut off at once do not redial at once. Zero
 	// means 100ms and 30s.
 	MinBackoff, MaxBackoff time.Duration
+	// OnConnect, if set, is called with every new peer, on every dial
+	// that succeeds, before the Redialer reports it Connected and before
+	// Peer returns it: the place to run a worker's setup again after each
+	// redial, such as announcing itself to the master. The peer already
+	// serves. If the peer ends during OnConnect, the Redialer redials.
+	OnConnect func(*Peer)
 	// OnState, if set, is called on every change of state, in order, with
 	// the error that caused it (nil for Connecting and Connected). It must
 	// not block for long.
@@ -126,6 +132,9 @@ func (r *Redialer) run(ctx context.Context) {
 	for failures := 0; ; {
 		r.setState(Connecting, nil, nil)
 		p, err := r.connect(ctx)
+		if err == nil && r.opts.OnConnect != nil {
+			r.opts.OnConnect(p)
+		}
 		if err == nil {
 			connectedAt := time.Now()
 			r.setState(Connected, p, nil)

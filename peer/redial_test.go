@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"net/rpc"
 	"sync"
 	"testing"
 	"time"
@@ -35,7 +34,7 @@ func TestRedialerReconnects(t *testing.T) {
 			return d.DialContext(ctx, "tcp", addr)
 		},
 		codec.Msgpack,
-		func(_ *peer.Peer, s *rpc.Server) error {
+		func(_ *peer.Peer, s *peer.Registry) error {
 			mu.Lock()
 			binds++
 			mu.Unlock()

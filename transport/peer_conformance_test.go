@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"net/rpc"
 	"os"
 	"os/exec"
 	"strings"
@@ -219,7 +218,7 @@ func TestPeerChild(t *testing.T) {
 	if mode == "serve" {
 		t.Run("b calls a", func(t *testing.T) { runTable(t, c, peerCall(p)) })
 		t.Run("nested", func(t *testing.T) { runNested(t, p) })
-		if err := p.Notify("Control.Finished", !t.Failed()); err != nil {
+		if err := p.Notify(context.Background(), "Control.Finished", !t.Failed()); err != nil {
 			t.Errorf("telling the parent: %v", err)
 		}
 	}
@@ -312,7 +311,7 @@ func peerCall(p *peer.Peer) rpctest.CallFunc {
 // bindPeerServices registers, for each peer, Arith and Echo, a Bouncer and
 // a Caller that know the peer, and extra receivers.
 func bindPeerServices(extra ...any) peer.Binder {
-	return func(p *peer.Peer, s *rpc.Server) error {
+	return func(p *peer.Peer, s *peer.Registry) error {
 		services := []any{new(rpctest.Arith), new(rpctest.Echo), &rpctest.Bouncer{Self: p}, &Caller{self: p}}
 		for _, r := range append(services, extra...) {
 			if err := s.Register(r); err != nil {

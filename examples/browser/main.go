@@ -35,7 +35,6 @@ import (
 	"log"
 	"net"
 	"net/http"
-	"net/rpc"
 	"os"
 	"os/signal"
 	"syscall"
@@ -89,7 +88,7 @@ func run(ctx context.Context, addr string, out io.Writer) error {
 	// Every page is a peer: Go serves it Greeter and calls its Page.Add.
 	// Each frame must travel as one WebSocket message, which is what the
 	// page's onmessage decodes: hence FramePerWrite.
-	hub := peer.NewHub(codec.Msgpack, func(_ *peer.Peer, s *rpc.Server) error {
+	hub := peer.NewHub(codec.Msgpack, func(_ *peer.Peer, s *peer.Registry) error {
 		return s.Register(Greeter{})
 	}, &peer.HubOptions{
 		Peer:      &peer.Options{Codec: &codec.Options{FramePerWrite: true}},

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/rpc"
 	"net/url"
 	"strings"
 	"sync"
@@ -97,7 +96,7 @@ func newMaster(c codec.Codec) *master {
 // bind numbers a new worker and serves it a Master of its own, which knows
 // whom to call back. The hub binds each connection before reading from it,
 // in the order it accepted them.
-func (m *master) bind(p *peer.Peer, s *rpc.Server) error {
+func (m *master) bind(p *peer.Peer, s *peer.Registry) error {
 	m.mu.Lock()
 	m.joined++
 	n := m.joined

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/rpc"
 	"time"
 
 	"github.com/duplexrpc/duplex/codec"
@@ -91,7 +90,7 @@ func (w *worker) dial(ctx context.Context) (io.ReadWriteCloser, error) {
 // bind serves Echo on every new connection. The redialer binds a
 // connection before reading from it, so nothing the master sends can come
 // before the line that says the worker is connected.
-func (w *worker) bind(_ *peer.Peer, s *rpc.Server) error {
+func (w *worker) bind(_ *peer.Peer, s *peer.Registry) error {
 	fmt.Printf("worker %s: connected to %s\n", w.name, w.addr)
 	return s.Register(&Echo{worker: w.name})
 }

@@ -1,0 +1,268 @@
+package peer
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/duplexrpc/duplex/codec"
+)
+
+// How frames leave a peer.
+//
+// Frames are encoded by whoever sends them (a caller, a handler, the
+// reader answering a request it cannot serve) into one queue, under a lock
+// that is never held while the stream is written. One goroutine at a time,
+// the flusher, takes everything queued and writes it to the stream, so
+// frames queued while a write is under way leave together in the next one.
+// The flusher is whoever found no flusher at work: a handler answering, a
+// caller that cannot be cancelled, or else a goroutine started for the
+// purpose (a caller with a context must be free to leave at once, and the
+// reader never writes). A write that makes no progress for the write
+// timeout ends the peer.
+//
+// The queue holds at most limit bytes for senders that can wait: past it
+// they wait for room, each bounded by its own context. The reader never
+// waits; the frames it queues (refusals, errors) may pass the limit up to
+// hardLimit, past which the other end is taking requests without reading
+// the answers, and the peer ends.
+
+// writeChunk is the most one Write hands a stream transport: the write
+// timeout bounds each chunk, so it measures a stall, not a large frame on
+// a slow link.
+const writeChunk = 64 << 10
+
+// keepQueue is the largest queue buffer kept for reuse once written.
+const keepQueue = 1 << 20
+
+type sender struct {
+	conn     codec.Conn // encodes into the queue through sink
+	w        io.Writer  // the stream
+	messages bool       // the transport keeps Write boundaries: one frame a Write
+	timeout  time.Duration
+	limit    int
+	fail     func(error)
+	written  func(replies int) // responses that reached the stream
+	spawn    func(func())      // starts a goroutine of the peer
+
+	mu       sync.Mutex
+	queue    []byte
+	ends     []int // where each frame of queue ends, when messages
+	replies  int   // responses in queue
+	flushing bool
+	room     chan struct{} // closed when the queue empties; nil if nobody waits
+	idle     chan struct{} // closed when nothing is queued or being written
+	err      error
+	spare    []byte
+	spareEnd []int
+
+	writeStart atomic.Int64 // unix nanoseconds the current chunk began; 0 when not writing
+	timer      *time.Timer
+}
+
+func (s *sender) init() {
+	s.timer = time.AfterFunc(time.Hour, s.expired)
+	s.timer.Stop()
+}
+
+// sink is the stream a peer's codec.Conn writes to: it appends whole
+// frames to the queue. The codec writes only from send, under s.mu.
+type sink struct{ s *sender }
+
+func (k sink) Write(b []byte) (int, error) {
+	s := k.s
+	if s.err != nil {
+		return 0, s.err
+	}
+	s.queue = append(s.queue, b...)
+	if s.messages {
+		s.ends = append(s.ends, len(s.queue))
+	}
+	return len(b), nil
+}
+
+// How send waits for room in the queue.
+const (
+	waitForRoom = iota // wait, bounded by the abandon channel
+	failIfFull         // return errQueueFull at once
+	reader             // never wait: queue up to hardLimit
+)
+
+var errQueueFull = errors.New("peer: send queue full: the other end is not reading")
+
+// send encodes one frame into the queue. It reports whether the caller
+// must now flush (or start a flusher): no flusher was at work. abandon, if
+// not nil, ends a wait for room with errAbandoned.
+func (s *sender) send(h *codec.Header, v any, reply bool, mode int, abandon <-chan struct{}) (flush bool, err error) {
+	s.mu.Lock()
+	for s.err == nil && len(s.queue) >= s.limit {
+		if mode == failIfFull {
+			s.mu.Unlock()
+			return false, errQueueFull
+		}
+		if mode == reader {
+			if len(s.queue) >= 2*s.limit {
+				s.mu.Unlock()
+				err := fmt.Errorf("%w: the other end sends requests but does not read the answers", ErrWriteTimeout)
+				s.fail(err)
+				return false, err
+			}
+			break
+		}
+		if s.room == nil {
+			s.room = make(chan struct{})
+		}
+		room := s.room
+		s.mu.Unlock()
+		select {
+		case <-room:
+		case <-abandon:
+			return false, errAbandoned
+		}
+		s.mu.Lock()
+	}
+	if s.err != nil {
+		err := s.err
+		s.mu.Unlock()
+		return false, err
+	}
+	before := len(s.queue)
+	err = s.conn.Write(h, v)
+	if reply && len(s.queue) > before {
+		s.replies++
+	}
+	flush = !s.flushing && len(s.queue) > 0
+	if flush {
+		s.flushing = true
+	}
+	s.mu.Unlock()
+	return flush, err
+}
+
+// errAbandoned: a sender's abandon channel closed while it waited.
+var errAbandoned = errors.New("peer: send abandoned")
+
+// flush writes what is queued until the queue is empty. Only the one who
+// was told to flush by send calls it.
+func (s *sender) flush() { s.flushFrom(false) }
+
+// flushOnce writes what is queued once, for a caller or a handler writing
+// inline: if more was queued meanwhile, a goroutine takes over the
+// flushing, so that nobody writes for others for long.
+func (s *sender) flushOnce() { s.flushFrom(true) }
+
+func (s *sender) flushFrom(once bool) {
+	for round := 0; ; round++ {
+		s.mu.Lock()
+		if once && round > 0 && s.err == nil && len(s.queue) > 0 {
+			s.mu.Unlock()
+			s.spawn(s.flush) // still flushing: the new goroutine goes on
+			return
+		}
+		if s.err != nil || len(s.queue) == 0 {
+			s.flushing = false
+			if s.idle != nil {
+				close(s.idle)
+				s.idle = nil
+			}
+			s.mu.Unlock()
+			return
+		}
+		buf, ends, replies := s.queue, s.ends, s.replies
+		s.queue, s.ends, s.replies = s.spare[:0], s.spareEnd[:0], 0
+		s.spare, s.spareEnd = nil, nil
+		if s.room != nil {
+			close(s.room)
+			s.room = nil
+		}
+		s.mu.Unlock()
+
+		err := s.write(buf, ends)
+
+		s.mu.Lock()
+		if cap(buf) <= keepQueue {
+			s.spare = buf[:0]
+		}
+		s.spareEnd = ends[:0]
+		s.mu.Unlock()
+		if err != nil {
+			s.fail(err)
+			continue // ends the loop, waking whoever waits for idle
+		}
+		if replies > 0 {
+			s.written(replies)
+		}
+	}
+}
+
+// write writes buf to the stream, one Write per frame for a message
+// transport, in chunks otherwise, each bounded by the write timeout.
+func (s *sender) write(buf []byte, ends []int) error {
+	for start := 0; start < len(buf); {
+		end := min(start+writeChunk, len(buf))
+		if s.messages {
+			end, ends = ends[0], ends[1:]
+		}
+		s.writeStart.Store(time.Now().UnixNano())
+		s.timer.Reset(s.timeout)
+		_, err := s.w.Write(buf[start:end])
+		s.writeStart.Store(0)
+		if err != nil {
+			return err
+		}
+		start = end
+	}
+	s.timer.Stop()
+	return nil
+}
+
+// expired ends the peer if the write under way has made no progress for
+// the write timeout. Closing the stream is what unblocks the write.
+func (s *sender) expired() {
+	start := s.writeStart.Load()
+	if start == 0 {
+		return
+	}
+	if since := time.Since(time.Unix(0, start)); since < s.timeout {
+		s.timer.Reset(s.timeout - since)
+		return
+	}
+	s.fail(fmt.Errorf("%w: a write made no progress for %v", ErrWriteTimeout, s.timeout))
+}
+
+// stop makes every later send fail with err and wakes whoever waits.
+func (s *sender) stop(err error) {
+	s.mu.Lock()
+	if s.err == nil {
+		s.err = err
+	}
+	if s.room != nil {
+		close(s.room)
+		s.room = nil
+	}
+	if !s.flushing && s.idle != nil {
+		close(s.idle)
+		s.idle = nil
+	}
+	s.mu.Unlock()
+	s.timer.Stop()
+}
+
+// drained returns a channel closed once nothing is queued or being
+// written.
+func (s *sender) drained() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.flushing && (len(s.queue) == 0 || s.err != nil) {
+		return closedChan
+	}
+	if s.idle == nil {
+		s.idle = make(chan struct{})
+	}
+	return s.idle
+}
+
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()

@@ -1,0 +1,289 @@
+package peer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"runtime/debug"
+	"sync/atomic"
+
+	"github.com/duplexrpc/duplex/codec"
+)
+
+// How a peer reads and serves.
+//
+// One goroutine at a time reads the connection. It delivers answers to
+// our calls itself, straight into the callers' replies, and acts on
+// cancels. For a request it looks up the method, decodes the argument,
+// and then starts a successor to read on while it runs the handler
+// itself: the handler starts at once, on a goroutine that is already
+// running, and the successor's start-up overlaps it. Either way there is
+// one reader, plus one goroutine per running handler.
+//
+// The reader never writes (invariant 1): the answers it must give itself
+// (a busy refusal, an unknown method, bad params) are queued, and a
+// flusher writes them.
+
+// incoming is one request or notification of theirs, being served.
+type incoming struct {
+	h         codec.Header
+	svc       *service
+	m         *method
+	arg       reflect.Value
+	ctx       context.Context
+	cancel    context.CancelFunc // nil: nothing can cancel it
+	counted   bool               // holds a place in p.inFlight
+	cancelled atomic.Bool        // the caller sent a cancel
+}
+
+// goRead starts a reader.
+func (p *Peer) goRead() { p.goStart(p.read) }
+
+// read reads frames until the connection fails or it hands reading over
+// to a successor to run a handler.
+func (p *Peer) read() {
+	for {
+		var h codec.Header
+		if err := p.conn.ReadHeader(&h); err != nil {
+			p.fail(err)
+			return
+		}
+		p.touch()
+		var err error
+		switch h.Kind {
+		case codec.Response:
+			err = p.deliver(&h)
+		case codec.Cancel:
+			if err = p.conn.ReadBody(nil); err == nil {
+				p.cancelIncoming(h.Seq)
+			}
+		default: // a request or notification; kind 0 is a stock gob client's request
+			var in *incoming
+			if in, err = p.take(&h); err != nil || in == nil {
+				break
+			}
+			if in.h.Kind == codec.Notification && p.opts.OrderedNotifications {
+				p.queueOrdered(in)
+				break
+			}
+			p.goRead()
+			p.serve(in)
+			return
+		}
+		if err != nil {
+			p.fail(err)
+			return
+		}
+	}
+}
+
+// take admits a request, finds its method and decodes its argument. It
+// returns nil when the request has been answered or dropped already, and
+// an error only when the stream broke.
+func (p *Peer) take(h *codec.Header) (*incoming, error) {
+	if h.Kind == 0 {
+		h.Kind = codec.Request
+	}
+	notice := h.Kind == codec.Notification
+	ordered := notice && p.opts.OrderedNotifications
+	var refused error
+	p.mu.Lock()
+	switch {
+	case p.draining && !notice:
+		refused = ErrDraining
+	case ordered:
+	case p.inFlight >= p.opts.MaxInFlight:
+		refused = ErrBusy
+	default:
+		p.inFlight++
+	}
+	p.mu.Unlock()
+	in := &incoming{h: *h, counted: refused == nil && !ordered}
+
+	if refused != nil {
+		if err := p.conn.ReadBody(nil); err != nil {
+			return nil, err
+		}
+		if notice {
+			p.log.Warn("peer: notification dropped: too many requests in flight", "method", h.ServiceMethod)
+			return nil, nil
+		}
+		p.log.Warn("peer: request refused", "method", h.ServiceMethod, "error", refused)
+		p.answerNow(in, refused.Error())
+		return nil, nil
+	}
+	if h.Error != "" { // the codec refused it: a malformed message
+		if err := p.conn.ReadBody(nil); err != nil {
+			return nil, err
+		}
+		p.answerNow(in, h.Error)
+		return nil, nil
+	}
+	svc, m, err := p.registry.lookup(h.ServiceMethod)
+	if err != nil {
+		if err := p.conn.ReadBody(nil); err != nil {
+			return nil, err
+		}
+		if notice { // heartbeats, and cancels of requests that are done
+			p.log.Debug("peer: notification dropped", "method", h.ServiceMethod, "error", err)
+		}
+		p.answerNow(in, err.Error())
+		return nil, nil
+	}
+	in.svc, in.m = svc, m
+	ptr, arg := m.newArg()
+	if err := p.conn.ReadBody(ptr); err != nil {
+		p.log.Debug("peer: request refused", "method", h.ServiceMethod, "error", err)
+		p.answerNow(in, err.Error())
+		return nil, nil // a stream that broke fails the next header
+	}
+	in.arg = arg
+	if m.withCtx || p.opts.Intercept != nil {
+		in.ctx = p.ctx
+		if !notice {
+			in.ctx, in.cancel = context.WithCancel(p.ctx)
+			p.mu.Lock()
+			p.serving[h.Seq] = in
+			p.mu.Unlock()
+		}
+	}
+	return in, nil
+}
+
+// answerNow answers a request the reader could not serve, with errText;
+// a notification is only let go. It never waits.
+func (p *Peer) answerNow(in *incoming, errText string) {
+	if in.h.Kind == codec.Notification {
+		p.release(in)
+		return
+	}
+	h := codec.Header{Kind: codec.Response, ServiceMethod: in.h.ServiceMethod, Seq: in.h.Seq, Error: errText, Code: in.h.Code}
+	flush, _ := p.out.send(&h, nil, in.counted, reader, nil)
+	p.kick(flush, false)
+}
+
+// release gives back a notification's place in flight.
+func (p *Peer) release(in *incoming) {
+	if in.counted {
+		p.answered(1)
+	}
+}
+
+// answered gives back the places in flight of n requests whose answers
+// have reached the stream (or that needed none).
+func (p *Peer) answered(n int) {
+	p.mu.Lock()
+	p.inFlight -= n
+	p.wakeQuiet()
+	p.mu.Unlock()
+}
+
+// serve runs a request's handler and answers it.
+func (p *Peer) serve(in *incoming) {
+	reply := in.m.newReply()
+	err := p.run(in, reply)
+	if in.cancel != nil {
+		p.mu.Lock()
+		delete(p.serving, in.h.Seq)
+		p.mu.Unlock()
+		in.cancel()
+	}
+	if in.h.Kind == codec.Notification {
+		if err != nil {
+			p.log.Debug("peer: notification failed", "method", in.h.ServiceMethod, "error", err)
+		}
+		p.release(in)
+		return
+	}
+	h := codec.Header{Kind: codec.Response, ServiceMethod: in.h.ServiceMethod, Seq: in.h.Seq}
+	var body any
+	if err != nil {
+		h.Error = err.Error()
+		if in.cancelled.Load() && errors.Is(err, context.Canceled) {
+			h.Code = codec.CodeRequestCancelled
+		}
+	} else {
+		body = reply.Interface()
+	}
+	// A handler writes the stream itself: it has nobody to return to.
+	flush, err := p.out.send(&h, body, true, waitForRoom, nil)
+	p.kick(flush, true)
+	if errors.Is(err, codec.ErrEncode) {
+		p.log.Error("peer: reply not sent", "method", in.h.ServiceMethod, "error", err)
+	}
+}
+
+// run calls the handler, through the interceptor if there is one,
+// turning a panic into an error for this call only (invariant 6).
+func (p *Peer) run(in *incoming, reply reflect.Value) error {
+	if p.opts.Intercept == nil {
+		return p.call(in, in.ctx, reply)
+	}
+	return p.opts.Intercept(in.ctx, in.h.ServiceMethod, func(ctx context.Context) error {
+		return p.call(in, ctx, reply)
+	})
+}
+
+func (p *Peer) call(in *incoming, ctx context.Context, reply reflect.Value) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.panicLog.Error("peer: handler panicked", "method", in.h.ServiceMethod, "panic", r, "stack", string(debug.Stack()))
+			err = fmt.Errorf("%w: %s", errPanicked, in.h.ServiceMethod)
+		}
+	}()
+	return in.m.call(ctx, in.svc.rcvr, in.arg, reply)
+}
+
+// cancelIncoming ends the context of their request seq, if its handler
+// takes one and is still running. The reader registers a request before it
+// reads the next frame, so a cancel never overtakes its request.
+func (p *Peer) cancelIncoming(seq uint64) {
+	p.mu.Lock()
+	in := p.serving[seq]
+	p.mu.Unlock()
+	if in != nil {
+		in.cancelled.Store(true)
+		in.cancel()
+	}
+}
+
+// orderedQueue holds notifications served one at a time, in order.
+type orderedQueue struct {
+	items   []*incoming
+	running bool // a goroutine is serving them
+}
+
+// queueOrdered queues a notification for the ordered server. A full queue
+// ends the connection: a gap in an ordered stream would go unnoticed.
+func (p *Peer) queueOrdered(in *incoming) {
+	p.mu.Lock()
+	if len(p.ordered.items) >= p.opts.NotificationQueue {
+		p.mu.Unlock()
+		p.fail(fmt.Errorf("%w (%d waiting)", ErrNotificationOverflow, p.opts.NotificationQueue))
+		return
+	}
+	p.ordered.items = append(p.ordered.items, in)
+	start := !p.ordered.running
+	p.ordered.running = true
+	p.mu.Unlock()
+	if start {
+		p.goStart(p.serveOrdered)
+	}
+}
+
+func (p *Peer) serveOrdered() {
+	for {
+		p.mu.Lock()
+		if len(p.ordered.items) == 0 || p.ended {
+			p.ordered.items, p.ordered.running = nil, false
+			p.mu.Unlock()
+			return
+		}
+		in := p.ordered.items[0]
+		p.ordered.items[0] = nil
+		p.ordered.items = p.ordered.items[1:]
+		p.mu.Unlock()
+		p.serve(in)
+	}
+}
