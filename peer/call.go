@@ -150,7 +150,7 @@ func (p *Peer) forget(seq uint64) bool {
 // otherwise a flusher is started if one is needed.
 func (p *Peer) request(c *call, args any, abandon <-chan struct{}, inline bool) error {
 	h := codec.Header{Kind: codec.Request, ServiceMethod: c.method, Seq: c.seq}
-	flush, err := p.out.send(&h, args, false, waitForRoom, abandon)
+	flush, err := p.out.send(h, args, false, waitForRoom, abandon)
 	p.kick(flush, inline)
 	if err != nil && !errors.Is(err, errAbandoned) && !errors.Is(err, codec.ErrEncode) {
 		return p.closedErr(err)
@@ -174,7 +174,7 @@ func (p *Peer) kick(flush, inline bool) {
 // never waits.
 func (p *Peer) sendCancel(seq uint64) {
 	h := codec.Header{Kind: codec.Cancel, Seq: seq}
-	flush, _ := p.out.send(&h, nil, false, reader, nil)
+	flush, _ := p.out.send(h, nil, false, reader, nil)
 	p.kick(flush, false)
 }
 
@@ -199,7 +199,7 @@ func (p *Peer) Notify(ctx context.Context, method string, args any) error {
 	}
 	h := codec.Header{Kind: codec.Notification, ServiceMethod: method}
 	abandon := ctx.Done()
-	flush, err := p.out.send(&h, args, false, waitForRoom, abandon)
+	flush, err := p.out.send(h, args, false, waitForRoom, abandon)
 	p.kick(flush, abandon == nil)
 	switch {
 	case err == nil, errors.Is(err, codec.ErrEncode):

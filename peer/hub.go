@@ -254,7 +254,7 @@ func (p *Peer) fanOut(c *call, args any) (started bool, err error) {
 		return false, err
 	}
 	h := codec.Header{Kind: codec.Request, ServiceMethod: c.method, Seq: c.seq}
-	flush, err := p.out.send(&h, args, false, failIfFull, nil)
+	flush, err := p.out.send(h, args, false, failIfFull, nil)
 	p.kick(flush, false)
 	if err == nil {
 		return true, nil

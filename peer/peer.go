@@ -71,6 +71,7 @@ type Peer struct {
 	ordered  orderedQueue         // notifications waiting, with OrderedNotifications
 	ended    bool                 // the connection is gone: no new calls
 
+	rh       codec.Header // the reader's
 	lastRead atomic.Int64 // unix nanoseconds of the last frame read, for IdleTimeout
 	timers   []*time.Timer
 	timersMu sync.Mutex

@@ -213,7 +213,11 @@ func (m *method) newReply() reflect.Value {
 func (m *method) call(ctx context.Context, rcvr, arg, reply reflect.Value) error {
 	var out []reflect.Value
 	if m.withCtx {
-		out = m.fn.Call([]reflect.Value{rcvr, reflect.ValueOf(&ctx).Elem(), arg, reply})
+		c := reflect.New(typeOfContext).Elem()
+		if ctx != nil {
+			c.Set(reflect.ValueOf(ctx))
+		}
+		out = m.fn.Call([]reflect.Value{rcvr, c, arg, reply})
 	} else {
 		out = m.fn.Call([]reflect.Value{rcvr, arg, reply})
 	}

@@ -49,6 +49,7 @@ type sender struct {
 	spawn    func(func())      // starts a goroutine of the peer
 
 	mu       sync.Mutex
+	h        codec.Header // the frame being encoded
 	queue    []byte
 	ends     []int // where each frame of queue ends, when messages
 	replies  int   // responses in queue
@@ -96,7 +97,7 @@ var errQueueFull = errors.New("peer: send queue full: the other end is not readi
 // send encodes one frame into the queue. It reports whether the caller
 // must now flush (or start a flusher): no flusher was at work. abandon, if
 // not nil, ends a wait for room with errAbandoned.
-func (s *sender) send(h *codec.Header, v any, reply bool, mode int, abandon <-chan struct{}) (flush bool, err error) {
+func (s *sender) send(h codec.Header, v any, reply bool, mode int, abandon <-chan struct{}) (flush bool, err error) {
 	s.mu.Lock()
 	for s.err == nil && len(s.queue) >= s.limit {
 		if mode == failIfFull {
@@ -130,7 +131,8 @@ func (s *sender) send(h *codec.Header, v any, reply bool, mode int, abandon <-ch
 		return false, err
 	}
 	before := len(s.queue)
-	err = s.conn.Write(h, v)
+	s.h = h // a scratch header, so that h does not escape
+	err = s.conn.Write(&s.h, v)
 	if reply && len(s.queue) > before {
 		s.replies++
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 
 	"github.com/duplexrpc/duplex/codec"
@@ -37,15 +38,24 @@ type incoming struct {
 	cancelled atomic.Bool        // the caller sent a cancel
 }
 
-// goRead starts a reader.
-func (p *Peer) goRead() { p.goStart(p.read) }
+// goRead starts a reader. It is goStart spelled out, which saves the
+// allocation of a closure on every request.
+func (p *Peer) goRead() {
+	p.live.Add(1)
+	go p.readUntilDone()
+}
+
+func (p *Peer) readUntilDone() {
+	defer p.goEnd()
+	p.read()
+}
 
 // read reads frames until the connection fails or it hands reading over
 // to a successor to run a handler.
 func (p *Peer) read() {
+	h := &p.rh // the reader's own: a successor starts only once take has copied it
 	for {
-		var h codec.Header
-		if err := p.conn.ReadHeader(&h); err != nil {
+		if err := p.conn.ReadHeader(h); err != nil {
 			p.fail(err)
 			return
 		}
@@ -53,14 +63,14 @@ func (p *Peer) read() {
 		var err error
 		switch h.Kind {
 		case codec.Response:
-			err = p.deliver(&h)
+			err = p.deliver(h)
 		case codec.Cancel:
 			if err = p.conn.ReadBody(nil); err == nil {
 				p.cancelIncoming(h.Seq)
 			}
 		default: // a request or notification; kind 0 is a stock gob client's request
 			var in *incoming
-			if in, err = p.take(&h); err != nil || in == nil {
+			if in, err = p.take(h); err != nil || in == nil {
 				break
 			}
 			if in.h.Kind == codec.Notification && p.opts.OrderedNotifications {
@@ -99,56 +109,66 @@ func (p *Peer) take(h *codec.Header) (*incoming, error) {
 		p.inFlight++
 	}
 	p.mu.Unlock()
-	in := &incoming{h: *h, counted: refused == nil && !ordered}
+	in := incomingPool.Get().(*incoming)
+	in.h, in.counted = *h, refused == nil && !ordered
 
-	if refused != nil {
-		if err := p.conn.ReadBody(nil); err != nil {
-			return nil, err
-		}
+	// Anything but a request to run is read past and answered here.
+	var answer string
+	switch {
+	case refused != nil:
+		answer = refused.Error()
 		if notice {
 			p.log.Warn("peer: notification dropped: too many requests in flight", "method", h.ServiceMethod)
-			return nil, nil
+		} else {
+			p.log.Warn("peer: request refused", "method", h.ServiceMethod, "error", refused)
 		}
-		p.log.Warn("peer: request refused", "method", h.ServiceMethod, "error", refused)
-		p.answerNow(in, refused.Error())
-		return nil, nil
-	}
-	if h.Error != "" { // the codec refused it: a malformed message
-		if err := p.conn.ReadBody(nil); err != nil {
-			return nil, err
+	case h.Error != "": // the codec refused it: a malformed message
+		answer = h.Error
+	default:
+		svc, m, err := p.registry.lookup(h.ServiceMethod)
+		if err != nil {
+			answer = err.Error()
+			if notice { // heartbeats, and cancels of requests that are done
+				p.log.Debug("peer: notification dropped", "method", h.ServiceMethod, "error", err)
+			}
+			break
 		}
-		p.answerNow(in, h.Error)
-		return nil, nil
-	}
-	svc, m, err := p.registry.lookup(h.ServiceMethod)
-	if err != nil {
-		if err := p.conn.ReadBody(nil); err != nil {
-			return nil, err
+		ptr, arg := m.newArg()
+		if err := p.conn.ReadBody(ptr); err != nil {
+			p.log.Debug("peer: request refused", "method", h.ServiceMethod, "error", err)
+			p.answerNow(in, err.Error())
+			p.free(in)
+			return nil, nil // a stream that broke fails the next header
 		}
-		if notice { // heartbeats, and cancels of requests that are done
-			p.log.Debug("peer: notification dropped", "method", h.ServiceMethod, "error", err)
+		in.svc, in.m, in.arg = svc, m, arg
+		if m.withCtx || p.opts.Intercept != nil {
+			in.ctx = p.ctx
+			if !notice {
+				in.ctx, in.cancel = context.WithCancel(p.ctx)
+				p.mu.Lock()
+				p.serving[h.Seq] = in
+				p.mu.Unlock()
+			}
 		}
-		p.answerNow(in, err.Error())
-		return nil, nil
+		return in, nil
 	}
-	in.svc, in.m = svc, m
-	ptr, arg := m.newArg()
-	if err := p.conn.ReadBody(ptr); err != nil {
-		p.log.Debug("peer: request refused", "method", h.ServiceMethod, "error", err)
-		p.answerNow(in, err.Error())
-		return nil, nil // a stream that broke fails the next header
+	err := p.conn.ReadBody(nil)
+	if err == nil {
+		p.answerNow(in, answer)
 	}
-	in.arg = arg
-	if m.withCtx || p.opts.Intercept != nil {
-		in.ctx = p.ctx
-		if !notice {
-			in.ctx, in.cancel = context.WithCancel(p.ctx)
-			p.mu.Lock()
-			p.serving[h.Seq] = in
-			p.mu.Unlock()
-		}
-	}
-	return in, nil
+	p.free(in)
+	return nil, err
+}
+
+// incomingPool holds served incomings: serving a request costs no
+// allocation of its own.
+var incomingPool = sync.Pool{New: func() any { return new(incoming) }}
+
+// free puts in back once nothing refers to it: it is out of p.serving.
+func (p *Peer) free(in *incoming) {
+	in.h, in.svc, in.m, in.arg, in.ctx, in.cancel, in.counted = codec.Header{}, nil, nil, reflect.Value{}, nil, nil, false
+	in.cancelled.Store(false)
+	incomingPool.Put(in)
 }
 
 // answerNow answers a request the reader could not serve, with errText;
@@ -159,7 +179,7 @@ func (p *Peer) answerNow(in *incoming, errText string) {
 		return
 	}
 	h := codec.Header{Kind: codec.Response, ServiceMethod: in.h.ServiceMethod, Seq: in.h.Seq, Error: errText, Code: in.h.Code}
-	flush, _ := p.out.send(&h, nil, in.counted, reader, nil)
+	flush, _ := p.out.send(h, nil, in.counted, reader, nil)
 	p.kick(flush, false)
 }
 
@@ -194,23 +214,26 @@ func (p *Peer) serve(in *incoming) {
 			p.log.Debug("peer: notification failed", "method", in.h.ServiceMethod, "error", err)
 		}
 		p.release(in)
+		p.free(in)
 		return
 	}
 	h := codec.Header{Kind: codec.Response, ServiceMethod: in.h.ServiceMethod, Seq: in.h.Seq}
+	cancelled := in.cancelled.Load()
+	p.free(in)
 	var body any
 	if err != nil {
 		h.Error = err.Error()
-		if in.cancelled.Load() && errors.Is(err, context.Canceled) {
+		if cancelled && errors.Is(err, context.Canceled) {
 			h.Code = codec.CodeRequestCancelled
 		}
 	} else {
 		body = reply.Interface()
 	}
 	// A handler writes the stream itself: it has nobody to return to.
-	flush, err := p.out.send(&h, body, true, waitForRoom, nil)
+	flush, err := p.out.send(h, body, true, waitForRoom, nil)
 	p.kick(flush, true)
 	if errors.Is(err, codec.ErrEncode) {
-		p.log.Error("peer: reply not sent", "method", in.h.ServiceMethod, "error", err)
+		p.log.Error("peer: reply not sent", "method", h.ServiceMethod, "error", err)
 	}
 }
 
@@ -239,13 +262,12 @@ func (p *Peer) call(in *incoming, ctx context.Context, reply reflect.Value) (err
 // takes one and is still running. The reader registers a request before it
 // reads the next frame, so a cancel never overtakes its request.
 func (p *Peer) cancelIncoming(seq uint64) {
-	p.mu.Lock()
-	in := p.serving[seq]
-	p.mu.Unlock()
-	if in != nil {
+	p.mu.Lock() // held: once out of p.serving, in may serve another request
+	if in := p.serving[seq]; in != nil {
 		in.cancelled.Store(true)
 		in.cancel()
 	}
+	p.mu.Unlock()
 }
 
 // orderedQueue holds notifications served one at a time, in order.
