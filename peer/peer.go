@@ -72,6 +72,8 @@ type Peer struct {
 	ended    bool                 // the connection is gone: no new calls
 
 	rh       codec.Header // the reader's
+	spare    atomic.Bool  // a goroutine waits on wake to be the next reader
+	wake     chan struct{}
 	lastRead atomic.Int64 // unix nanoseconds of the last frame read, for IdleTimeout
 	timers   []*time.Timer
 	timersMu sync.Mutex
@@ -115,6 +117,7 @@ func newPeer(rwc io.ReadWriteCloser, c codec.Codec, bind Binder, opts *Options, 
 		serving:  make(map[uint64]*incoming),
 		done:     make(chan struct{}),
 		served:   make(chan struct{}),
+		wake:     make(chan struct{}, 1),
 	}
 	if p.log == nil {
 		p.log, p.panicLog = slog.New(slog.DiscardHandler), slog.Default()

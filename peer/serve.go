@@ -39,25 +39,57 @@ type incoming struct {
 }
 
 // goRead starts a reader. It is goStart spelled out, which saves the
-// allocation of a closure on every request.
+// allocation of a closure.
 func (p *Peer) goRead() {
 	p.live.Add(1)
 	go p.readUntilDone()
 }
 
+// readUntilDone reads, serves the request it hands reading over for, and
+// then waits as the spare reader; until the connection ends or another
+// goroutine is the spare already.
 func (p *Peer) readUntilDone() {
 	defer p.goEnd()
-	p.read()
+	for p.read() && p.park() {
+	}
 }
 
-// read reads frames until the connection fails or it hands reading over
-// to a successor to run a handler.
-func (p *Peer) read() {
+// handOver makes another goroutine the reader: the spare, woken, or a new
+// one. A spare keeps the stack it grew serving, so that a busy connection
+// does not start a goroutine, and grow its stack, for every request.
+func (p *Peer) handOver() {
+	if p.spare.CompareAndSwap(true, false) {
+		p.wake <- struct{}{}
+		return
+	}
+	p.goRead()
+}
+
+// park waits to be woken as the reader, reporting false if this goroutine
+// should end instead: another one is the spare, or the connection ended.
+func (p *Peer) park() bool {
+	if !p.spare.CompareAndSwap(false, true) {
+		return false
+	}
+	select {
+	case <-p.wake:
+		return true
+	case <-p.done:
+		if !p.spare.CompareAndSwap(true, false) {
+			<-p.wake // a hand-over raced the end: take it, then end
+		}
+		return false
+	}
+}
+
+// read reads frames until the connection fails (it returns false) or it
+// hands reading over to a successor and runs a handler (true).
+func (p *Peer) read() bool {
 	h := &p.rh // the reader's own: a successor starts only once take has copied it
 	for {
 		if err := p.conn.ReadHeader(h); err != nil {
 			p.fail(err)
-			return
+			return false
 		}
 		p.touch()
 		var err error
@@ -77,13 +109,13 @@ func (p *Peer) read() {
 				p.queueOrdered(in)
 				break
 			}
-			p.goRead()
+			p.handOver()
 			p.serve(in)
-			return
+			return true
 		}
 		if err != nil {
 			p.fail(err)
-			return
+			return false
 		}
 	}
 }
