@@ -27,7 +27,13 @@ var scaleKinds = []string{"duplex-msgpack", "duplex-gob", "raw"}
 // costs the master in heap, stack and goroutines, fresh and after one call
 // each way, and the time to call every worker once (Hub.CallAll), next to a
 // raw TCP fan-out of the same bytes.
+//
+// The last fixture is closed when BenchmarkScale ends: thousands of live
+// connections and goroutines left behind would tax every benchmark that
+// runs after it in the same process (the scheduler, the poller, the
+// garbage collector's stack scans).
 func BenchmarkScale(b *testing.B) {
+	b.Cleanup(closeScaleFixture)
 	for _, n := range []int{1000, 5000} {
 		for _, kind := range scaleKinds {
 			b.Run(fmt.Sprintf("workers=%d/impl=%s", n, kind), func(b *testing.B) {

@@ -4,11 +4,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/duplexrpc/duplex/internal/rpctest"
 	"github.com/duplexrpc/duplex/transport"
 )
 
@@ -20,14 +19,7 @@ func TestMain(m *testing.M) {
 	if mode := os.Getenv(helperEnv); mode != "" {
 		os.Exit(helperMain(mode))
 	}
-	code := m.Run()
-	if code == 0 {
-		if leaked := leakedGoroutines(5 * time.Second); len(leaked) > 0 {
-			fmt.Fprintf(os.Stderr, "%d goroutines leaked after the tests:\n\n%s\n", len(leaked), strings.Join(leaked, "\n\n"))
-			code = 1
-		}
-	}
-	os.Exit(code)
+	rpctest.VerifyNoLeaks(m)
 }
 
 // helperMain is the child side of the subprocess tests.
@@ -53,39 +45,4 @@ func helperMain(mode string) int {
 	}
 	fmt.Fprintln(os.Stderr, "helper: unknown mode", mode)
 	return 2
-}
-
-// leakedGoroutines returns the stacks of goroutines other than the caller
-// that are still alive after waiting up to wait for them to finish.
-func leakedGoroutines(wait time.Duration) []string {
-	deadline := time.Now().Add(wait)
-	for {
-		leaked := otherGoroutines()
-		if len(leaked) == 0 || time.Now().After(deadline) {
-			return leaked
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func otherGoroutines() []string {
-	buf := make([]byte, 1<<16)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	// The first stack is the caller's.
-	stacks := strings.Split(string(buf), "\n\n")[1:]
-	var out []string
-	for _, s := range stacks {
-		if strings.Contains(s, "os/signal.") || strings.Contains(s, "runtime.ensureSigM") {
-			continue
-		}
-		out = append(out, s)
-	}
-	return out
 }

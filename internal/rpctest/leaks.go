@@ -9,9 +9,9 @@ import (
 	"time"
 )
 
-// VerifyNoLeaks runs the tests and then fails the run if goroutines of this
-// module, net/rpc or the network poller are still alive a few seconds later.
-// Call it from TestMain.
+// VerifyNoLeaks runs the tests and then fails the run if any goroutine
+// but the runtime's own is still alive a few seconds later. Every
+// package's TestMain calls it.
 func VerifyNoLeaks(m *testing.M) {
 	code := m.Run()
 	if code == 0 {
@@ -30,27 +30,33 @@ func waitForLeaks(patience time.Duration) string {
 		if leaked == "" || time.Now().After(deadline) {
 			return leaked
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
-// Leaked returns the stacks of live goroutines that belong to this module,
-// net/rpc or a blocked network read, except the caller's own.
+// Leaked returns the stacks of the live goroutines other than the
+// caller's, the test runner's and the signal handler's.
 func Leaked() string {
-	buf := make([]byte, 1<<20)
-	buf = buf[:runtime.Stack(buf, true)]
+	buf := make([]byte, 1<<16)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
 	var leaked []string
 	for i, g := range strings.Split(string(buf), "\n\n") {
 		if i == 0 { // the calling goroutine
 			continue
 		}
-		if strings.Contains(g, "rpctest.Leaked") || strings.Contains(g, "testing.(*M)") {
+		switch {
+		case strings.Contains(g, "rpctest.Leaked"), strings.Contains(g, "testing.(*M)"),
+			strings.Contains(g, "os/signal."), strings.Contains(g, "runtime.ensureSigM"):
 			continue
 		}
-		if strings.Contains(g, "duplexrpc/duplex") || strings.Contains(g, "net/rpc") ||
-			strings.Contains(g, "internal/poll") || strings.Contains(g, "net.(*pipe)") {
-			leaked = append(leaked, g)
-		}
+		leaked = append(leaked, g)
 	}
 	return strings.Join(leaked, "\n\n")
 }
