@@ -20,6 +20,10 @@
 //	client := rpc.NewClientWithCodec(codec.NewClientCodec(codec.Msgpack.NewConn(conn, nil)))
 //	server.ServeCodec(codec.NewServerCodec(codec.Msgpack.NewConn(conn, nil)))
 //
+// [NewClientServerCodecs] runs a stock *rpc.Client and a stock *rpc.Server
+// over one connection, calling in both directions, for code that holds
+// those types; package peer is the robust way to call both ways.
+//
 // Every Conn bounds the size of a frame it reads ([Options.MaxFrameSize]);
 // a longer frame, or a malformed one, ends the connection with an error and
 // is never allocated. The wire formats are written down in docs/wire.md.
