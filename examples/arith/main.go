@@ -1,13 +1,24 @@
 // Arith serves and calls the Arith service of net/rpc's package doc over
 // any wire of package codec, so that the same service can be called from Go,
-// Python or Node.js.
+// Python or Node.js. It adds Arith.Wait, which takes a context: a caller
+// that gives up on it sees the server stop waiting, in any language.
 //
 // Usage:
 //
 //	arith                                   serve and call in one process, then exit
 //	arith -listen 127.0.0.1:1234            serve until interrupted
-//	arith -connect 127.0.0.1:1234           call a server: Multiply(7, 8), Divide(17, 5), Divide(1, 0)
+//	arith -connect 127.0.0.1:1234           call a server: Multiply(7, 8), Divide(17, 5), Divide(1, 0),
+//	                                        then Wait(60000) given up after 200ms, and Wait(10)
 //	arith -codec jsonrpc2 ...               pick the wire (default msgpack)
+//
+// The server is a peer.Hub, because net/rpc's Server cannot serve a method
+// that takes a context; stock net/rpc clients call it all the same, and the
+// client makes its first three calls with one. It gives up on Wait(60000)
+// through a peer.Peer, whose Call takes a context and, when that ends, sends
+// the wire's cancel message (docs/wire.md §9); the server's Wait returns
+// at once, and the connection serves Wait(10) as if nothing happened. A
+// server without Arith.Wait, such as net/rpc's own, is told apart with a
+// plain call first, and the client says it has nothing to cancel.
 //
 // An address is a TCP host:port or any address URL of package transport:
 //
@@ -25,7 +36,12 @@
 //	listening on 127.0.0.1:41234 (msgpack)
 //	listening on ws://127.0.0.1:41234/rpc (msgpack)
 //
-// The clients in ../python and ../node call the msgpack server.
+// On an interrupt the server stops accepting, lets the calls it has taken
+// finish for up to a second and then cancels what still runs, Wait
+// included.
+//
+// The clients in ../python and ../node call the msgpack server, and cancel
+// a Wait with the cancel message written by hand.
 package main
 
 import (
@@ -43,6 +59,7 @@ import (
 	"time"
 
 	"github.com/duplexrpc/duplex/codec"
+	"github.com/duplexrpc/duplex/peer"
 	"github.com/duplexrpc/duplex/transport"
 )
 
@@ -53,8 +70,8 @@ type Args struct{ A, B int }
 // Quotient is the result of Divide.
 type Quotient struct{ Quo, Rem int }
 
-// Arith is the service: its exported methods are called "Arith.Multiply"
-// and "Arith.Divide".
+// Arith is the service: its exported methods are called "Arith.Multiply",
+// "Arith.Divide" and "Arith.Wait".
 type Arith int
 
 // Multiply sets reply to A*B.
@@ -71,6 +88,24 @@ func (*Arith) Divide(args *Args, quo *Quotient) error {
 	}
 	quo.Quo, quo.Rem = args.A/args.B, args.A%args.B
 	return nil
+}
+
+// Wait sets reply to "done" once ms milliseconds have passed, or returns
+// the context's error as soon as ctx ends: when the caller cancels the call
+// (a foreign client by sending the cancel message itself), when its
+// connection ends, or when the server shuts down. It does nothing but
+// wait, so a caller can tell from when the answer comes whether the server
+// heard the cancel: a Wait(60000) answered at once was cancelled.
+func (*Arith) Wait(ctx context.Context, ms int, reply *string) error {
+	t := time.NewTimer(time.Duration(ms) * time.Millisecond)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		*reply = "done"
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func main() {
@@ -143,33 +178,45 @@ func boundURL(addr string, l net.Listener) *url.URL {
 	return u
 }
 
+// shutdownGrace is how long an interrupted server lets the calls it has
+// taken finish before it cancels them.
+const shutdownGrace = time.Second
+
 // serve answers calls on every connection l accepts until ctx is done. It
 // prints u, if not nil, as the address it listens on.
 func serve(ctx context.Context, l net.Listener, c codec.Codec, u *url.URL) error {
-	defer l.Close()
-	server := rpc.NewServer()
-	if err := server.Register(new(Arith)); err != nil {
-		return err
-	}
 	addr := l.Addr().String()
 	if u != nil {
 		addr = u.String()
 	}
 	fmt.Printf("listening on %s (%s)\n", addr, c.Name())
-	opts := codecOptions(addr)
 
-	stop := context.AfterFunc(ctx, func() { l.Close() })
-	defer stop()
-	for {
-		conn, err := l.Accept()
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return err
-		}
-		go server.ServeCodec(codec.NewServerCodec(c.NewConn(conn, opts)))
+	// Every connection gets a peer of its own, and each peer a registry;
+	// Arith has no state, so one value serves them all.
+	arith := new(Arith)
+	hub := peer.NewHub(c, func(_ *peer.Peer, r *peer.Registry) error {
+		return r.Register(arith)
+	}, &peer.HubOptions{Peer: &peer.Options{Codec: codecOptions(addr)}})
+
+	served := make(chan error, 1)
+	go func() { served <- hub.Serve(l) }()
+	select {
+	case err := <-served: // accepting failed: the end of the server
+		hub.Close()
+		return err
+	case <-ctx.Done():
 	}
+	// Shutdown ends every handler's context when its grace is over, and
+	// Wait returns then: the process exits within about shutdownGrace
+	// even with a Wait(60000) in flight. A call cut short that way is the
+	// price of stopping, not an error of the server's.
+	graceCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	hub.Shutdown(graceCtx)
+	if err := <-served; !errors.Is(err, peer.ErrHubClosed) {
+		return err
+	}
+	return nil
 }
 
 // codecOptions returns what the wire needs on the transport of addr: over
@@ -182,13 +229,21 @@ func codecOptions(addr string) *codec.Options {
 	return nil
 }
 
+// dial connects to addr, giving up after a while: a server that does not
+// answer is better reported than waited for.
+func dial(addr string) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return transport.Dial(ctx, addr, nil)
+}
+
 // call calls the server at addr and prints what it answers. Multiply waits
 // for its answer (Call); the two divisions are sent together (Go) and
-// answered in any order.
+// answered in any order. These three go through a stock net/rpc Client, as
+// any Go program already written against net/rpc would call; then
+// cancelWait shows what net/rpc cannot do.
 func call(addr string, c codec.Codec) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	conn, err := transport.Dial(ctx, addr, nil)
-	cancel()
+	conn, err := dial(addr)
 	if err != nil {
 		return err
 	}
@@ -220,5 +275,64 @@ func call(addr string, c codec.Codec) error {
 			fmt.Printf("Arith.Divide(%d, %d) = %d remainder %d\n", d.A, d.B, quotients[i].Quo, quotients[i].Rem)
 		}
 	}
+	return cancelWait(addr, c, client)
+}
+
+// waitTimeout is how long the client lets Arith.Wait(60000) run before it
+// gives up on it. It is printed as set, never as measured, so that the
+// output is the same on every run.
+const waitTimeout = 200 * time.Millisecond
+
+// cancelWait gives up on a Wait(60000) after waitTimeout, then calls
+// Wait(10) on the same connection, which answers "done".
+//
+// net/rpc's Client cannot give up on a call, so this goes through a
+// peer.Peer on a connection of its own: when the context of its Call ends,
+// Call returns the context's error at once and tells the server with the
+// wire's cancel message, whose handler's context then ends. That the
+// server heard it is for the tests to see, from a client that reads the
+// answer to a cancelled call: a Peer drops it.
+func cancelWait(addr string, c codec.Codec, client *rpc.Client) error {
+	// A server without Arith.Wait, such as one of net/rpc's, has nothing to
+	// cancel. Ask with the stock client first, because a Peer cannot call
+	// a stock gob server at all (docs/wire.md §2.3): the two would take
+	// each other's answers for requests.
+	var probe string
+	if err := client.Call("Arith.Wait", 0, &probe); err != nil {
+		var remote rpc.ServerError
+		if errors.As(err, &remote) && strings.HasPrefix(string(remote), "rpc: can't find") {
+			fmt.Printf("Arith.Wait: %s: nothing to cancel\n", remote)
+			return nil
+		}
+		return err
+	}
+
+	conn, err := dial(addr)
+	if err != nil {
+		return err
+	}
+	p, err := peer.NewWithOptions(conn, c, nil, &peer.Options{Codec: codecOptions(addr)})
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+
+	var reply string
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	err = p.Call(ctx, "Arith.Wait", 60000, &reply)
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("Arith.Wait(60000) with a %v timeout: got %q, %v; want %v", waitTimeout, reply, err, context.DeadlineExceeded)
+	}
+	fmt.Printf("Arith.Wait(60000) cancelled after %v: %v\n", waitTimeout, err)
+
+	// Bounded, as the dial is: a server that never answers is reported,
+	// not waited for.
+	ctx, cancel = context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := p.Call(ctx, "Arith.Wait", 10, &reply); err != nil {
+		return fmt.Errorf("Arith.Wait(10) after a cancelled call: %w", err)
+	}
+	fmt.Printf("Arith.Wait(10) = %s\n", reply)
 	return nil
 }
