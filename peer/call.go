@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"log/slog"
 	"net/rpc"
 	"sync"
 
@@ -41,7 +42,7 @@ func (c *call) complete(err error) {
 		select {
 		case c.rpc.Done <- c.rpc:
 		default: // net/rpc's rule: the caller sized the channel
-			log.Printf("peer: discarding Call reply due to insufficient Done chan capacity")
+			slog.Warn("peer: discarding Call reply due to insufficient Done chan capacity", "method", c.method)
 		}
 	case c.fan != nil:
 		c.fan <- c
@@ -77,7 +78,7 @@ func (p *Peer) Call(ctx context.Context, method string, args, reply any) error {
 		return err
 	}
 	abandon := ctx.Done()
-	if err := p.request(c, args, abandon, abandon == nil); err != nil {
+	if err := p.request(c, args, abandon, flushMode(abandon)); err != nil {
 		if !p.forget(c.seq) {
 			<-c.done // completed as the connection ended
 		}
@@ -113,7 +114,7 @@ func (p *Peer) Go(method string, args, reply any, done chan *rpc.Call) *rpc.Call
 		c.complete(err)
 		return rc
 	}
-	if err := p.request(c, args, nil, false); err != nil && p.forget(c.seq) {
+	if err := p.request(c, args, nil, noWait); err != nil && p.forget(c.seq) {
 		c.complete(err)
 	}
 	return rc
@@ -145,37 +146,48 @@ func (p *Peer) forget(seq uint64) bool {
 	return true
 }
 
-// request queues c's request frame. abandon ends a wait for room; inline
-// says the caller may write the stream itself (it cannot be cancelled),
-// otherwise a flusher is started if one is needed.
-func (p *Peer) request(c *call, args any, abandon <-chan struct{}, inline bool) error {
+// request queues c's request frame and has it written in the given mode
+// (see kick). abandon ends a wait for room.
+func (p *Peer) request(c *call, args any, abandon <-chan struct{}, mode int) error {
 	h := codec.Header{Kind: codec.Request, ServiceMethod: c.method, Seq: c.seq}
 	flush, err := p.out.send(h, args, false, waitForRoom, abandon)
-	p.kick(flush, inline)
+	p.kick(flush, mode)
 	if err != nil && !errors.Is(err, errAbandoned) && !errors.Is(err, codec.ErrEncode) {
 		return p.closedErr(err)
 	}
 	return err
 }
 
-// kick writes what is queued, if send said someone must: here, or in a
-// goroutine of its own.
-func (p *Peer) kick(flush, inline bool) {
+// kick writes what is queued, if send said someone must, in the given
+// mode: here, once, for a caller that may wait for the stream (inline);
+// here without waiting, and in a goroutine for what the stream does not
+// take at once (noWait); or all in a goroutine (background), for the
+// reader, which never writes.
+func (p *Peer) kick(flush bool, mode int) {
 	switch {
 	case !flush:
-	case inline:
-		p.out.flushOnce()
-	default:
+	case mode == background:
 		p.goStart(p.out.flush)
+	default:
+		p.out.flushFrom(mode)
 	}
+}
+
+// flushMode is how a caller with this abandon channel flushes: one that
+// cannot be cancelled may wait for the stream.
+func flushMode(abandon <-chan struct{}) int {
+	if abandon == nil {
+		return inline
+	}
+	return noWait
 }
 
 // sendCancel tells the other end that we gave up on our request seq. It
 // never waits.
 func (p *Peer) sendCancel(seq uint64) {
 	h := codec.Header{Kind: codec.Cancel, Seq: seq}
-	flush, _ := p.out.send(h, nil, false, reader, nil)
-	p.kick(flush, false)
+	flush, _ := p.out.send(h, nil, false, always, nil)
+	p.kick(flush, noWait)
 }
 
 // closedErr is the error a call fails with once the connection is gone.
@@ -200,7 +212,7 @@ func (p *Peer) Notify(ctx context.Context, method string, args any) error {
 	h := codec.Header{Kind: codec.Notification, ServiceMethod: method}
 	abandon := ctx.Done()
 	flush, err := p.out.send(h, args, false, waitForRoom, abandon)
-	p.kick(flush, abandon == nil)
+	p.kick(flush, flushMode(abandon))
 	switch {
 	case err == nil, errors.Is(err, codec.ErrEncode):
 		return err

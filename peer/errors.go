@@ -24,6 +24,9 @@ var (
 	// Options.WriteTimeout, or the other end sent requests without reading
 	// the answers; the peer ended.
 	ErrWriteTimeout = errors.New("peer: write timeout")
+	// ErrQueueFull: Hub.CallAll did not call a peer whose send queue was
+	// full (Options.SendQueue), rather than wait for it.
+	ErrQueueFull = errors.New("peer: send queue full: the other end is not reading")
 	// ErrNotificationOverflow: with Options.OrderedNotifications, more
 	// notifications arrived than Options.NotificationQueue holds.
 	ErrNotificationOverflow = errors.New("peer: ordered notification queue full")

@@ -208,7 +208,8 @@ type Result struct {
 // included. newReply makes each peer's reply value.
 //
 // It never waits on one peer's write: a peer whose send queue is full
-// fails at once, and the requests are written by each peer's flusher. It
+// fails at once with ErrQueueFull, and each request is written as far as
+// its socket takes it at once, the rest by that peer's flusher. It
 // uses no goroutine per peer of its own.
 func (h *Hub) CallAll(ctx context.Context, method string, args any, newReply func() any) []Result {
 	peers := h.Peers()
@@ -255,14 +256,14 @@ func (p *Peer) fanOut(c *call, args any) (started bool, err error) {
 	}
 	h := codec.Header{Kind: codec.Request, ServiceMethod: c.method, Seq: c.seq}
 	flush, err := p.out.send(h, args, false, failIfFull, nil)
-	p.kick(flush, false)
+	p.kick(flush, noWait)
 	if err == nil {
 		return true, nil
 	}
 	if !p.forget(c.seq) {
 		return true, nil // the connection ended: its error completes c
 	}
-	if !errors.Is(err, codec.ErrEncode) && !errors.Is(err, errQueueFull) {
+	if !errors.Is(err, codec.ErrEncode) && !errors.Is(err, ErrQueueFull) {
 		err = p.closedErr(err)
 	}
 	return false, err

@@ -207,6 +207,25 @@ func TestInvariant2ContextBoundsCallToPeerThatNeverReads(t *testing.T) {
 	}
 }
 
+// Invariant 2: abandoning a call whose large frame cannot be written
+// leaves the peer up: its cancel message is queued behind the frame, and
+// only WriteTimeout decides when the stream is dead.
+func TestInvariant2CancelOfLargeCallLeavesPeerUp(t *testing.T) {
+	p := silentEnd(t, &peer.Options{WriteTimeout: 5 * time.Second})
+	for range 3 {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		err := p.Call(ctx, "Echo.Bytes", rpctest.BigBytes(3<<20), new([]byte))
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("call = %v; want DeadlineExceeded", err)
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := p.Err(); err != nil {
+		t.Fatalf("peer ended %v before its WriteTimeout: %v", 5*time.Second, err)
+	}
+}
+
 // Invariant 2: a write that makes no progress ends that peer with
 // ErrWriteTimeout, and only that peer.
 func TestInvariant2WriteTimeoutEndsOnlyThatPeer(t *testing.T) {

@@ -138,6 +138,7 @@ func newPeer(rwc io.ReadWriteCloser, c codec.Codec, bind Binder, opts *Options, 
 		fail:     p.fail,
 		written:  p.answered,
 		spawn:    p.goStart,
+		try:      tryWriter(rwc),
 	}
 	p.out.init()
 	copts.FramePerWrite = true
@@ -251,7 +252,7 @@ func (p *Peer) wakeQuiet() {
 	if p.quiet == nil || !p.draining && !p.ended {
 		return
 	}
-	if p.ended || p.inFlight == 0 && len(p.calls) == 0 {
+	if p.ended || p.inFlight == 0 && len(p.calls) == 0 && !p.ordered.running {
 		select {
 		case <-p.quiet:
 		default:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/rpc"
 	"reflect"
 	"strings"
@@ -204,5 +205,29 @@ func TestOrderedNotificationOverflowEndsConnection(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("an overflowing ordered queue did not end the connection")
+	}
+}
+
+// A panic in the interceptor's own code is recovered like a handler's.
+func TestInterceptorPanicIsRecovered(t *testing.T) {
+	var logged syncBuffer
+	intercept := func(ctx context.Context, method string, serve func(context.Context) error) error {
+		if method == "Echo.Upper" {
+			panic("interceptor bug")
+		}
+		return serve(ctx)
+	}
+	a, _ := peerPair(t, codec.Msgpack, nil, bindTestServices(), nil,
+		&peer.Options{Intercept: intercept, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+	err := a.Call(context.Background(), "Echo.Upper", "x", new(string))
+	if err == nil || !strings.Contains(err.Error(), "panicked") {
+		t.Fatalf("call whose interceptor panicked = %v; want a panic error", err)
+	}
+	var s string
+	if err := a.Call(context.Background(), "Echo.String", "up", &s); err != nil || s != "up" {
+		t.Fatalf("next call = %q, %v", s, err)
+	}
+	if !strings.Contains(logged.String(), "interceptor bug") {
+		t.Fatalf("the panic was not logged:\n%s", logged.String())
 	}
 }

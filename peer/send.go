@@ -26,9 +26,10 @@ import (
 //
 // The queue holds at most limit bytes for senders that can wait: past it
 // they wait for room, each bounded by its own context. The reader never
-// waits; the frames it queues (refusals, errors) may pass the limit up to
-// hardLimit, past which the other end is taking requests without reading
-// the answers, and the peer ends.
+// waits: the frames it queues itself (refusals, errors) may pass the
+// limit, but once they alone add up to limit while the stream takes
+// nothing, the other end is sending requests without reading the answers,
+// and the peer ends.
 
 // writeChunk is the most one Write hands a stream transport: the write
 // timeout bounds each chunk, so it measures a stall, not a large frame on
@@ -45,14 +46,16 @@ type sender struct {
 	timeout  time.Duration
 	limit    int
 	fail     func(error)
-	written  func(replies int) // responses that reached the stream
-	spawn    func(func())      // starts a goroutine of the peer
+	written  func(replies int)         // responses that reached the stream
+	spawn    func(func())              // starts a goroutine of the peer
+	try      func([]byte) (int, error) // writes without waiting, where the stream allows
 
 	mu       sync.Mutex
 	h        codec.Header // the frame being encoded
 	queue    []byte
 	ends     []int // where each frame of queue ends, when messages
 	replies  int   // responses in queue
+	answers  int   // bytes the reader queued since the flusher last took the queue
 	flushing bool
 	room     chan struct{} // closed when the queue empties; nil if nobody waits
 	idle     chan struct{} // closed when nothing is queued or being written
@@ -88,11 +91,10 @@ func (k sink) Write(b []byte) (int, error) {
 // How send waits for room in the queue.
 const (
 	waitForRoom = iota // wait, bounded by the abandon channel
-	failIfFull         // return errQueueFull at once
-	reader             // never wait: queue up to hardLimit
+	failIfFull         // return ErrQueueFull at once
+	reader             // never wait; the reader's own answers, bounded apart
+	always             // never wait, never fail: a cancel, a few bytes
 )
-
-var errQueueFull = errors.New("peer: send queue full: the other end is not reading")
 
 // send encodes one frame into the queue. It reports whether the caller
 // must now flush (or start a flusher): no flusher was at work. abandon, if
@@ -102,15 +104,9 @@ func (s *sender) send(h codec.Header, v any, reply bool, mode int, abandon <-cha
 	for s.err == nil && len(s.queue) >= s.limit {
 		if mode == failIfFull {
 			s.mu.Unlock()
-			return false, errQueueFull
+			return false, ErrQueueFull
 		}
-		if mode == reader {
-			if len(s.queue) >= 2*s.limit {
-				s.mu.Unlock()
-				err := fmt.Errorf("%w: the other end sends requests but does not read the answers", ErrWriteTimeout)
-				s.fail(err)
-				return false, err
-			}
+		if mode == reader || mode == always {
 			break
 		}
 		if s.room == nil {
@@ -125,6 +121,15 @@ func (s *sender) send(h codec.Header, v any, reply bool, mode int, abandon <-cha
 		}
 		s.mu.Lock()
 	}
+	if s.err == nil && mode == reader && s.answers >= s.limit {
+		// The reader's own answers (refusals, errors) fill a whole queue
+		// that the stream does not take: the other end floods us with
+		// requests and does not read what we answer.
+		s.mu.Unlock()
+		err := fmt.Errorf("%w: the other end sends requests but does not read the answers", ErrWriteTimeout)
+		s.fail(err)
+		return false, err
+	}
 	if s.err != nil {
 		err := s.err
 		s.mu.Unlock()
@@ -135,6 +140,9 @@ func (s *sender) send(h codec.Header, v any, reply bool, mode int, abandon <-cha
 	err = s.conn.Write(&s.h, v)
 	if reply && len(s.queue) > before {
 		s.replies++
+	}
+	if mode == reader {
+		s.answers += len(s.queue) - before
 	}
 	flush = !s.flushing && len(s.queue) > 0
 	if flush {
@@ -147,19 +155,28 @@ func (s *sender) send(h codec.Header, v any, reply bool, mode int, abandon <-cha
 // errAbandoned: a sender's abandon channel closed while it waited.
 var errAbandoned = errors.New("peer: send abandoned")
 
-// flush writes what is queued until the queue is empty. Only the one who
-// was told to flush by send calls it.
-func (s *sender) flush() { s.flushFrom(false) }
+// How a flush is done, by whom send told to flush.
+const (
+	background = iota // a goroutine of the sender's: until the queue is empty
+	inline            // a handler, or a caller that cannot be cancelled: one batch
+	noWait            // a caller that must not wait: what the stream takes now
+)
 
-// flushOnce writes what is queued once, for a caller or a handler writing
-// inline: if more was queued meanwhile, a goroutine takes over the
-// flushing, so that nobody writes for others for long.
-func (s *sender) flushOnce() { s.flushFrom(true) }
+// flush writes what is queued until the queue is empty.
+func (s *sender) flush() { s.flushFrom(background) }
 
-func (s *sender) flushFrom(once bool) {
+// flushFrom writes what is queued. Inline and noWait flushers write once:
+// if more was queued meanwhile, or the stream could not take it all, a
+// goroutine takes over, so that nobody writes for others for long and a
+// caller that must not wait never does.
+func (s *sender) flushFrom(mode int) {
+	if mode == noWait && (s.try == nil || s.messages) {
+		s.spawn(s.flush) // this transport cannot be written without waiting
+		return
+	}
 	for round := 0; ; round++ {
 		s.mu.Lock()
-		if once && round > 0 && s.err == nil && len(s.queue) > 0 {
+		if mode != background && round > 0 && s.err == nil && len(s.queue) > 0 {
 			s.mu.Unlock()
 			s.spawn(s.flush) // still flushing: the new goroutine goes on
 			return
@@ -174,7 +191,7 @@ func (s *sender) flushFrom(once bool) {
 			return
 		}
 		buf, ends, replies := s.queue, s.ends, s.replies
-		s.queue, s.ends, s.replies = s.spare[:0], s.spareEnd[:0], 0
+		s.queue, s.ends, s.replies, s.answers = s.spare[:0], s.spareEnd[:0], 0, 0
 		s.spare, s.spareEnd = nil, nil
 		if s.room != nil {
 			close(s.room)
@@ -182,21 +199,41 @@ func (s *sender) flushFrom(once bool) {
 		}
 		s.mu.Unlock()
 
-		err := s.write(buf, ends)
+		var err error
+		if mode == noWait {
+			var n int
+			if n, err = s.try(buf); err == nil && n < len(buf) {
+				// The stream is full: a goroutine waits to write the rest,
+				// and goes on flushing.
+				s.spawn(func() {
+					err := s.write(buf[n:], nil)
+					s.done(buf, ends, replies, err)
+					s.flush()
+				})
+				return
+			}
+		} else {
+			err = s.write(buf, ends)
+		}
+		s.done(buf, ends, replies, err)
+	}
+}
 
-		s.mu.Lock()
-		if cap(buf) <= keepQueue {
-			s.spare = buf[:0]
-		}
-		s.spareEnd = ends[:0]
-		s.mu.Unlock()
-		if err != nil {
-			s.fail(err)
-			continue // ends the loop, waking whoever waits for idle
-		}
-		if replies > 0 {
-			s.written(replies)
-		}
+// done ends the writing of a batch taken from the queue: its buffers go
+// back for reuse, and its answers are reported written, or the peer fails.
+func (s *sender) done(buf []byte, ends []int, replies int, err error) {
+	s.mu.Lock()
+	if cap(buf) <= keepQueue {
+		s.spare = buf[:0]
+	}
+	s.spareEnd = ends[:0]
+	s.mu.Unlock()
+	if err != nil {
+		s.fail(err) // the flush loop then ends, waking whoever waits for idle
+		return
+	}
+	if replies > 0 {
+		s.written(replies)
 	}
 }
 

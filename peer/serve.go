@@ -17,10 +17,12 @@ import (
 // One goroutine at a time reads the connection. It delivers answers to
 // our calls itself, straight into the callers' replies, and acts on
 // cancels. For a request it looks up the method, decodes the argument,
-// and then starts a successor to read on while it runs the handler
-// itself: the handler starts at once, on a goroutine that is already
-// running, and the successor's start-up overlaps it. Either way there is
-// one reader, plus one goroutine per running handler.
+// and then hands reading over while it runs the handler itself: the
+// handler starts at once, on a goroutine that is already running. The
+// next reader is the spare, a goroutine that served an earlier request
+// and waits, stack grown, to read; or a new one if there is no spare.
+// There is one reader, one goroutine per running handler, and at most one
+// spare.
 //
 // The reader never writes (invariant 1): the answers it must give itself
 // (a busy refusal, an unknown method, bad params) are queued, and a
@@ -212,7 +214,7 @@ func (p *Peer) answerNow(in *incoming, errText string) {
 	}
 	h := codec.Header{Kind: codec.Response, ServiceMethod: in.h.ServiceMethod, Seq: in.h.Seq, Error: errText, Code: in.h.Code}
 	flush, _ := p.out.send(h, nil, in.counted, reader, nil)
-	p.kick(flush, false)
+	p.kick(flush, background) // the reader never writes
 }
 
 // release gives back a notification's place in flight.
@@ -263,31 +265,37 @@ func (p *Peer) serve(in *incoming) {
 	}
 	// A handler writes the stream itself: it has nobody to return to.
 	flush, err := p.out.send(h, body, true, waitForRoom, nil)
-	p.kick(flush, true)
+	p.kick(flush, inline)
 	if errors.Is(err, codec.ErrEncode) {
 		p.log.Error("peer: reply not sent", "method", h.ServiceMethod, "error", err)
 	}
 }
 
 // run calls the handler, through the interceptor if there is one,
-// turning a panic into an error for this call only (invariant 6).
-func (p *Peer) run(in *incoming, reply reflect.Value) error {
+// turning a panic into an error for this call only (invariant 6): the
+// handler's, which the interceptor sees as serve's error, or the
+// interceptor's own.
+func (p *Peer) run(in *incoming, reply reflect.Value) (err error) {
 	if p.opts.Intercept == nil {
 		return p.call(in, in.ctx, reply)
 	}
+	defer p.recoverPanic(in, &err)
 	return p.opts.Intercept(in.ctx, in.h.ServiceMethod, func(ctx context.Context) error {
 		return p.call(in, ctx, reply)
 	})
 }
 
 func (p *Peer) call(in *incoming, ctx context.Context, reply reflect.Value) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			p.panicLog.Error("peer: handler panicked", "method", in.h.ServiceMethod, "panic", r, "stack", string(debug.Stack()))
-			err = fmt.Errorf("%w: %s", errPanicked, in.h.ServiceMethod)
-		}
-	}()
+	defer p.recoverPanic(in, &err)
 	return in.m.call(ctx, in.svc.rcvr, in.arg, reply)
+}
+
+// recoverPanic, deferred, turns a panic into *err and logs its stack.
+func (p *Peer) recoverPanic(in *incoming, err *error) {
+	if r := recover(); r != nil {
+		p.panicLog.Error("peer: handler panicked", "method", in.h.ServiceMethod, "panic", r, "stack", string(debug.Stack()))
+		*err = fmt.Errorf("%w: %s", errPanicked, in.h.ServiceMethod)
+	}
 }
 
 // cancelIncoming ends the context of their request seq, if its handler
@@ -331,6 +339,7 @@ func (p *Peer) serveOrdered() {
 		p.mu.Lock()
 		if len(p.ordered.items) == 0 || p.ended {
 			p.ordered.items, p.ordered.running = nil, false
+			p.wakeQuiet()
 			p.mu.Unlock()
 			return
 		}
