@@ -7,13 +7,19 @@ import (
 	"net/rpc"
 	"net/rpc/jsonrpc"
 
+	"github.com/duplexrpc/duplex/codec"
 	msgpackrpc "github.com/hashicorp/net-rpc-msgpackrpc/v2"
 	ugorji "github.com/ugorji/go/codec"
 )
 
-// netrpcImpls are net/rpc's own Client and Server over the stock codecs and
-// the msgpack codecs of other libraries, each configured as its
-// documentation recommends for speed. They call one way only.
+// netrpcImpls are net/rpc's own Client and Server over the stock codecs,
+// this library's msgpack codec, the msgpack codecs of other libraries (each
+// configured as its documentation recommends for speed) and a msgpack codec
+// written by hand. They call one way only.
+//
+// The msgpack ones are the peer's first target: it must not be slower than
+// the fastest of them, for calling both ways must not cost more than a
+// plain one-way msgpack stack would.
 func netrpcImpls() []Impl {
 	return []Impl{
 		netrpcImpl("netrpc-gob",
@@ -22,6 +28,15 @@ func netrpcImpls() []Impl {
 		netrpcImpl("netrpc-jsonrpc", func(c net.Conn) *rpc.Client { return jsonrpc.NewClient(c) }, func(s *rpc.Server, c net.Conn) {
 			s.ServeCodec(jsonrpc.NewServerCodec(c))
 		}),
+		// This library's msgpack codec on stock net/rpc, without the peer:
+		// what the peer adds over its own wire.
+		netrpcImpl("netrpc-msgpack",
+			func(c net.Conn) *rpc.Client {
+				return rpc.NewClientWithCodec(codec.NewClientCodec(codec.Msgpack.NewConn(c, nil)))
+			},
+			func(s *rpc.Server, c net.Conn) {
+				s.ServeCodec(codec.NewServerCodec(codec.Msgpack.NewConn(c, nil)))
+			}),
 		netrpcImpl("ugorji-gorpc",
 			func(c net.Conn) *rpc.Client {
 				return rpc.NewClientWithCodec(ugorji.GoRpc.ClientCodec(buffered(c), ugorjiHandle))
@@ -39,6 +54,9 @@ func netrpcImpls() []Impl {
 		netrpcImpl("hashicorp-msgpackrpc",
 			func(c net.Conn) *rpc.Client { return rpc.NewClientWithCodec(msgpackrpc.NewClientCodec(c)) },
 			func(s *rpc.Server, c net.Conn) { s.ServeCodec(msgpackrpc.NewServerCodec(c)) }),
+		netrpcImpl("vmihailenco-msgpackrpc",
+			func(c net.Conn) *rpc.Client { return rpc.NewClientWithCodec(&vmClientCodec{newVMConn(c)}) },
+			func(s *rpc.Server, c net.Conn) { s.ServeCodec(&vmServerCodec{newVMConn(c)}) }),
 	}
 }
 
