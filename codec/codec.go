@@ -74,6 +74,13 @@ type Header struct {
 // A Cancel read names, by its Seq, a request this end read and may not
 // have answered yet; a codec drops a cancel that it can tell matches none.
 // Cancel frames have no body: ReadBody does nothing for them.
+//
+// Every Conn of this package also has a method ReadAhead() bool, safe to
+// call from any goroutine, that reports whether bytes of further frames
+// are already buffered by the reader: a writer that knows the reader will
+// soon need the stream again (package peer flushes before its reader
+// waits) may leave its frame queued, so that the answers to a burst of
+// requests share one write.
 type Conn interface {
 	// ReadHeader reads the next frame's header. It returns io.EOF when the
 	// stream ends cleanly between frames, and another error, after which the

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 )
 
 // initialReadBuffer is the read buffer of a fresh connection: small, because
@@ -19,6 +20,7 @@ type frameReader struct {
 	start, end int // unread bytes are buf[start:end]
 	max        int // the largest frame
 	err        error
+	ahead      atomic.Bool // unread bytes are buffered; read from any goroutine
 }
 
 func newFrameReader(r io.Reader, max int) *frameReader {
@@ -88,6 +90,7 @@ func (fr *frameReader) grow(n int) {
 // consume marks the first n unread bytes read.
 func (fr *frameReader) consume(n int) {
 	fr.start += n
+	fr.ahead.Store(fr.start < fr.end)
 	if fr.start == fr.end {
 		fr.start, fr.end = 0, 0
 		if cap(fr.buf) > 4*initialReadBuffer*16 {

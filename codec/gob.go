@@ -10,6 +10,7 @@ import (
 	"net/rpc"
 	"reflect"
 	"sync"
+	"sync/atomic"
 )
 
 type gobCodec struct{}
@@ -55,6 +56,7 @@ type gobConn struct {
 	wh   gobHeader
 
 	readErr   error
+	ahead     atomic.Bool // bytes of the next frame are buffered, for ReadAhead
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -94,6 +96,7 @@ func (c *gobConn) ReadBody(v any) error {
 		return nil
 	}
 	err := c.dec.Decode(v)
+	c.ahead.Store(c.in.br.Buffered() > 0)
 	if err != nil && c.in.err != nil {
 		c.readErr = c.streamErr(err) // the stream broke, not just this value
 		return c.readErr
@@ -156,6 +159,10 @@ func (c *gobConn) Write(h *Header, v any) error {
 	}
 	return c.fw.unlock(mark, err)
 }
+
+// ReadAhead reports whether bytes of the next frame are already buffered.
+// It is safe to call from any goroutine (see [Conn]).
+func (c *gobConn) ReadAhead() bool { return c.ahead.Load() }
 
 func (c *gobConn) Close() error {
 	c.closeOnce.Do(func() { c.closeErr = c.rwc.Close() })

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 )
 
 type jsonCodec struct{ v2 bool }
@@ -35,9 +36,10 @@ type jsonConn struct {
 	rwc io.ReadWriteCloser
 	fr  *frameReader
 
-	queue   []jsonIn // messages of a batch not yet handed out
-	cur     jsonIn   // the message whose body ReadBody reads
-	readErr error
+	queue     []jsonIn    // messages of a batch not yet handed out
+	batchLeft atomic.Bool // queue is not empty, for ReadAhead
+	cur       jsonIn      // the message whose body ReadBody reads
+	readErr   error
 
 	fw  frameWriter
 	enc *json.Encoder
@@ -92,9 +94,15 @@ func (c *jsonConn) ReadHeader(h *Header) error {
 	c.cur = c.queue[0]
 	c.queue[0] = jsonIn{}
 	c.queue = c.queue[1:]
+	c.batchLeft.Store(len(c.queue) > 0)
 	*h = c.cur.h
 	return nil
 }
+
+// ReadAhead reports whether messages after the one just read are already
+// buffered: the rest of a batch, or bytes of the next frame. It is safe
+// to call from any goroutine (see [Conn]).
+func (c *jsonConn) ReadAhead() bool { return c.batchLeft.Load() || c.fr.ahead.Load() }
 
 // readFrame reads one frame and queues the messages in it. Bytes that are
 // not a JSON-RPC message are rejected in 2.0 (see reject) and end the

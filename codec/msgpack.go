@@ -277,6 +277,10 @@ func (c *msgpackConn) Write(h *Header, v any) error {
 	return c.fw.unlock(mark, c.eng.encode(v))
 }
 
+// ReadAhead reports whether bytes of the next frame are already buffered.
+// It is safe to call from any goroutine (see [Conn]).
+func (c *msgpackConn) ReadAhead() bool { return c.fr.ahead.Load() }
+
 func (c *msgpackConn) Close() error {
 	c.closeOnce.Do(func() { c.closeErr = c.rwc.Close() })
 	return c.closeErr

@@ -209,6 +209,9 @@ func (p *Peer) Notify(ctx context.Context, method string, args any) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := p.Err(); err != nil {
+		return err
+	}
 	h := codec.Header{Kind: codec.Notification, ServiceMethod: method}
 	abandon := ctx.Done()
 	flush, err := p.out.send(h, args, false, waitForRoom, abandon)

@@ -61,29 +61,32 @@ type Peer struct {
 	cancelCtx context.CancelFunc
 
 	// The in-flight state, in both directions, behind one lock.
-	mu       sync.Mutex
-	nextSeq  uint64
-	calls    map[uint64]*call     // our requests awaiting an answer
-	serving  map[uint64]*incoming // their requests whose handler can be cancelled
-	inFlight int                  // their requests not yet answered on the stream, and notifications being served
-	draining bool                 // Shutdown: refuse new requests
-	quiet    chan struct{}        // closed when draining and nothing is in flight
-	ordered  orderedQueue         // notifications waiting, with OrderedNotifications
-	ended    bool                 // the connection is gone: no new calls
+	mu        sync.Mutex
+	nextSeq   uint64
+	calls     map[uint64]*call     // our requests awaiting an answer
+	serving   map[uint64]*incoming // their requests whose handler can be cancelled
+	inFlight  int                  // their requests not yet answered on the stream, and notifications being served
+	draining  bool                 // Shutdown: refuse new requests
+	quiet     chan struct{}        // closed when draining and nothing is in flight
+	ordered   orderedQueue         // notifications waiting, with OrderedNotifications
+	ended     bool                 // the connection is gone: no new calls
+	lingering bool                 // ended, but owes answers: the stream stays open for them
 
 	rh       codec.Header // the reader's
+	ahead    readAheader  // the conn, if it says what it has buffered
 	spare    atomic.Bool  // a goroutine waits on wake to be the next reader
 	wake     chan struct{}
 	lastRead atomic.Int64 // unix nanoseconds of the last frame read, for IdleTimeout
 	timers   []*time.Timer
 	timersMu sync.Mutex
 
-	once   sync.Once
-	err    error         // why the connection ended; set once, before done closes
-	done   chan struct{} // closed when the connection has ended
-	live   atomic.Int32  // goroutines of this peer: the reader, handlers, flushers
-	endMu  sync.Once
-	served chan struct{} // closed when the connection has ended and every goroutine returned
+	once      sync.Once
+	closeOnce sync.Once
+	err       error         // why the connection ended; set once, before done closes
+	done      chan struct{} // closed when the connection has ended
+	live      atomic.Int32  // goroutines of this peer: the reader, handlers, flushers
+	endMu     sync.Once
+	served    chan struct{} // closed when the connection has ended and every goroutine returned
 }
 
 // New returns a peer that speaks c over rwc, serving what bind registers
@@ -142,8 +145,9 @@ func newPeer(rwc io.ReadWriteCloser, c codec.Codec, bind Binder, opts *Options, 
 	}
 	p.out.init()
 	copts.FramePerWrite = true
-	p.conn = c.NewConn(streamOf{rwc, sink{&p.out}}, &copts)
+	p.conn = c.NewConn(streamOf{rwc, sink{&p.out}, &p.out}, &copts)
 	p.out.conn = p.conn
+	p.ahead, _ = p.conn.(readAheader)
 
 	if bind != nil {
 		if err := bind(p, p.registry); err != nil {
@@ -162,19 +166,37 @@ func newPeer(rwc io.ReadWriteCloser, c codec.Codec, bind Binder, opts *Options, 
 }
 
 // streamOf is the connection as the codec sees it: reads from the
-// transport, writes to the send queue.
+// transport, writes to the send queue. The codec reads only when it needs
+// more bytes, so a read is where the reader may wait: what was left
+// queued for it goes out first.
 type streamOf struct {
 	rwc io.ReadWriteCloser
 	w   io.Writer
+	out *sender
 }
 
-func (s streamOf) Read(b []byte) (int, error)  { return s.rwc.Read(b) }
+// readAheader is a codec.Conn that says whether further frames are
+// buffered (every Conn of package codec is one).
+type readAheader interface{ ReadAhead() bool }
+
+func (s streamOf) Read(b []byte) (int, error) {
+	s.out.readerWaits()
+	return s.rwc.Read(b)
+}
 func (s streamOf) Write(b []byte) (int, error) { return s.w.Write(b) }
 func (s streamOf) Close() error                { return s.rwc.Close() }
 
 // fail ends the connection with err, once: the first error wins. Every
-// pending call fails with the same error, every handler's context ends.
-func (p *Peer) fail(err error) {
+// pending call fails with the same error, every handler's context ends,
+// and the stream is closed.
+func (p *Peer) fail(err error) { p.end(err, true) }
+
+// end ends the connection with err. With closeNow false (the other end
+// closed its side cleanly), the stream stays open for writing until the
+// answers to the requests already taken are written, as net/rpc's server
+// does, so that a client that half-closes after its requests still gets
+// them; the peer is Done all the same.
+func (p *Peer) end(err error, closeNow bool) {
 	p.once.Do(func() {
 		switch {
 		case err == nil, errors.Is(err, io.EOF):
@@ -187,11 +209,11 @@ func (p *Peer) fail(err error) {
 		p.ended = true
 		calls := p.calls
 		p.calls = make(map[uint64]*call)
+		closeNow = closeNow || p.answersDone()
+		p.lingering = !closeNow
 		p.wakeQuiet()
 		p.mu.Unlock()
-		p.out.stop(err)
 		p.stopTimers()
-		p.rwc.Close()
 		p.cancelCtx()
 		close(p.done)
 		for _, c := range calls {
@@ -201,6 +223,32 @@ func (p *Peer) fail(err error) {
 			p.log.Info("peer: connection ended", "codec", p.codec.Name(), "error", err)
 		}
 	})
+	if closeNow {
+		p.closeStream()
+	}
+}
+
+// answersDone reports that no answer is owed: nothing is in flight. p.mu
+// is held.
+func (p *Peer) answersDone() bool { return p.inFlight == 0 && !p.ordered.running }
+
+// closeStream closes the stream, once the connection has ended.
+func (p *Peer) closeStream() {
+	p.closeOnce.Do(func() {
+		p.out.stop(p.err)
+		p.rwc.Close()
+	})
+}
+
+// lingerOver reports, once, that a connection that ended while answers
+// were owed has written them: its stream is to be closed, outside p.mu
+// (closeStream takes the sender's lock). p.mu is held.
+func (p *Peer) lingerOver() bool {
+	if p.lingering && p.answersDone() {
+		p.lingering = false
+		return true
+	}
+	return false
 }
 
 // errClosing is the reason of a Close, which is not worth a log line.

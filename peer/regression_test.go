@@ -2,7 +2,9 @@ package peer_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"testing"
@@ -176,5 +178,56 @@ func TestBigFramesBothWaysOverUnbufferedPipe(t *testing.T) {
 			}
 			wg.Wait()
 		})
+	}
+}
+
+// Slow answers after a pause, and takes no context: nothing can cut it
+// short.
+type Slow struct{}
+
+func (Slow) Wait(ms int, reply *int) error {
+	time.Sleep(time.Duration(ms) * time.Millisecond)
+	*reply = ms
+	return nil
+}
+
+// A client that sends its requests and then closes its side of the
+// connection still gets every answer, as from net/rpc's server: the peer
+// is Done at once, but writes what it owes before it closes.
+func TestHalfCloseStillGetsAnswers(t *testing.T) {
+	x, y := tcpPair(t)
+	p, err := peer.New(x, codec.JSONRPC2, bindTestServices(Slow{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	defer y.Close()
+	y.SetDeadline(time.Now().Add(10 * time.Second))
+	for id := range 3 {
+		fmt.Fprintf(y, `{"jsonrpc":"2.0","id":%d,"method":"Slow.Wait","params":[%d]}`+"\n", id, 100+50*id)
+	}
+	y.(*net.TCPConn).CloseWrite()
+	dec := json.NewDecoder(y)
+	got := map[int]int{}
+	for range 3 {
+		var resp struct {
+			ID     int `json:"id"`
+			Result int `json:"result"`
+		}
+		if err := dec.Decode(&resp); err != nil {
+			t.Fatalf("after %d answers: %v", len(got), err)
+		}
+		got[resp.ID] = resp.Result
+	}
+	if want := map[int]int{0: 100, 1: 150, 2: 200}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("answers %v; want %v", got, want)
+	}
+	select {
+	case <-p.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the peer is not Done after the other end closed")
+	}
+	if err := dec.Decode(new(any)); err == nil {
+		t.Fatal("the connection stayed open after the last answer")
 	}
 }

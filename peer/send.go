@@ -63,6 +63,13 @@ type sender struct {
 	spare    []byte
 	spareEnd []int
 
+	// readerAhead: the reader has bytes of further frames buffered, and
+	// will call readerWaits before it next reads the stream. A frame sent
+	// meanwhile is left queued for that flush, so that the answers to a
+	// burst of requests, and the requests of callers woken by a burst of
+	// answers, share one write.
+	readerAhead atomic.Bool
+
 	writeStart atomic.Int64 // unix nanoseconds the current chunk began; 0 when not writing
 	timer      *time.Timer
 }
@@ -144,12 +151,30 @@ func (s *sender) send(h codec.Header, v any, reply bool, mode int, abandon <-cha
 	if mode == reader {
 		s.answers += len(s.queue) - before
 	}
-	flush = !s.flushing && len(s.queue) > 0
+	flush = !s.flushing && len(s.queue) > 0 && !s.readerAhead.Load()
 	if flush {
 		s.flushing = true
 	}
 	s.mu.Unlock()
 	return flush, err
+}
+
+// readerWaits is called by the reader before it reads the stream, which
+// may block: what was left queued for it is flushed now, by a goroutine
+// (the reader never writes). The store before the lock pairs with send's
+// load under it: either send sees the reader gone and flushes, or this
+// sees its frame.
+func (s *sender) readerWaits() {
+	s.readerAhead.Store(false)
+	s.mu.Lock()
+	start := s.err == nil && !s.flushing && len(s.queue) > 0
+	if start {
+		s.flushing = true
+	}
+	s.mu.Unlock()
+	if start {
+		s.spawn(s.flush)
+	}
 }
 
 // errAbandoned: a sender's abandon channel closed while it waited.

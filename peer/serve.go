@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"runtime/debug"
 	"sync"
@@ -90,8 +91,14 @@ func (p *Peer) read() bool {
 	h := &p.rh // the reader's own: a successor starts only once take has copied it
 	for {
 		if err := p.conn.ReadHeader(h); err != nil {
-			p.fail(err)
+			// A clean end between frames may be a half-close: answer
+			// what was asked before closing.
+			p.out.readerWaits()
+			p.end(err, !errors.Is(err, io.EOF))
 			return false
+		}
+		if p.ahead != nil && p.ahead.ReadAhead() {
+			p.out.readerAhead.Store(true)
 		}
 		p.touch()
 		var err error
@@ -230,7 +237,11 @@ func (p *Peer) answered(n int) {
 	p.mu.Lock()
 	p.inFlight -= n
 	p.wakeQuiet()
+	over := p.lingerOver()
 	p.mu.Unlock()
+	if over {
+		p.closeStream()
+	}
 }
 
 // serve runs a request's handler and answers it.
@@ -340,7 +351,11 @@ func (p *Peer) serveOrdered() {
 		if len(p.ordered.items) == 0 || p.ended {
 			p.ordered.items, p.ordered.running = nil, false
 			p.wakeQuiet()
+			over := p.lingerOver()
 			p.mu.Unlock()
+			if over {
+				p.closeStream()
+			}
 			return
 		}
 		in := p.ordered.items[0]
