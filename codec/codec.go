@@ -123,7 +123,29 @@ type Options struct {
 	// FramePerWrite makes the Conn write each frame with its own Write call
 	// instead of grouping concurrent frames. Message transports whose every
 	// Write is one message (WebSocket) need it so that a message is a frame.
+	// A stream that is a [MessageWriter] gets it without asking.
 	FramePerWrite bool
+}
+
+// MessageWriter is implemented by a stream whose every Write is delivered
+// as one message, such as package transport's WebSocket connections.
+// NewConn writes one frame per Write on such a stream, as if
+// [Options.FramePerWrite] were set, so that every message is one frame and
+// nobody has to remember the option. (codec and transport do not import
+// each other: the method is the contract.)
+type MessageWriter interface {
+	// WritesMessages reports whether each Write is one message.
+	WritesMessages() bool
+}
+
+// WritesMessages reports whether frames on rwc must each be written with
+// one Write: opts asks for it, or rwc is a [MessageWriter] that says so.
+func WritesMessages(rwc io.Writer, opts *Options) bool {
+	if opts != nil && opts.FramePerWrite {
+		return true
+	}
+	m, ok := rwc.(MessageWriter)
+	return ok && m.WritesMessages()
 }
 
 func (o *Options) maxFrameSize() int {
@@ -132,8 +154,6 @@ func (o *Options) maxFrameSize() int {
 	}
 	return o.MaxFrameSize
 }
-
-func (o *Options) framePerWrite() bool { return o != nil && o.FramePerWrite }
 
 // Params marks a call's argument as the whole positional parameter list
 // rather than its single parameter. Where the wire has a parameter list

@@ -19,7 +19,7 @@ func (gobCodec) Name() string { return "gob" }
 
 func (gobCodec) NewConn(rwc io.ReadWriteCloser, opts *Options) Conn {
 	c := &gobConn{rwc: rwc}
-	c.fw.w, c.fw.framePerWrite = rwc, opts.framePerWrite()
+	c.fw.w, c.fw.framePerWrite = rwc, WritesMessages(rwc, opts)
 	c.in = gobLimitReader{br: bufio.NewReader(rwc), max: opts.maxFrameSize()}
 	c.dec = gob.NewDecoder(&c.in)
 	c.enc = gob.NewEncoder(&c.fw)

@@ -21,7 +21,7 @@ func (c jsonCodec) Name() string {
 func (c jsonCodec) NewConn(rwc io.ReadWriteCloser, opts *Options) Conn {
 	jc := &jsonConn{v2: c.v2, rwc: rwc}
 	jc.fr = newFrameReader(rwc, opts.maxFrameSize())
-	jc.fw.w, jc.fw.framePerWrite = rwc, opts.framePerWrite()
+	jc.fw.w, jc.fw.framePerWrite = rwc, WritesMessages(rwc, opts)
 	jc.enc = json.NewEncoder(&jc.fw)
 	return jc
 }

@@ -30,7 +30,7 @@ func (c msgpackCodec) Name() string { return c.name }
 func (c msgpackCodec) NewConn(rwc io.ReadWriteCloser, opts *Options) Conn {
 	mc := &msgpackConn{rwc: rwc}
 	mc.fr = newFrameReader(rwc, opts.maxFrameSize())
-	mc.fw.w, mc.fw.framePerWrite = rwc, opts.framePerWrite()
+	mc.fw.w, mc.fw.framePerWrite = rwc, WritesMessages(rwc, opts)
 	mc.eng = c.engine(&mc.fw)
 	return mc
 }

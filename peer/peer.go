@@ -135,7 +135,7 @@ func newPeer(rwc io.ReadWriteCloser, c codec.Codec, bind Binder, opts *Options, 
 	}
 	p.out = sender{
 		w:        rwc,
-		messages: copts.FramePerWrite,
+		messages: codec.WritesMessages(rwc, &copts),
 		timeout:  o.WriteTimeout,
 		limit:    o.SendQueue,
 		fail:     p.fail,

@@ -241,6 +241,10 @@ func (c *wsConn) closeWith(code websocket.StatusCode, reason string) error {
 	return c.ws.Close(code, reason)
 }
 
+// WritesMessages reports that every Write is one WebSocket message, so that
+// a codec writes each frame with one Write (codec.MessageWriter).
+func (c *wsConn) WritesMessages() bool { return true }
+
 func (c *wsConn) LocalAddr() net.Addr  { return c.local }
 func (c *wsConn) RemoteAddr() net.Addr { return c.remote }
 

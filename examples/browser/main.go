@@ -86,12 +86,12 @@ func run(ctx context.Context, addr string, out io.Writer) error {
 	report := log.New(out, "", 0) // safe for the peers' concurrent use
 
 	// Every page is a peer: Go serves it Greeter and calls its Page.Add.
-	// Each frame must travel as one WebSocket message, which is what the
-	// page's onmessage decodes: hence FramePerWrite.
+	// Each frame travels as one WebSocket message, which is what the
+	// page's onmessage decodes: the codec sees a WebSocket connection
+	// (codec.MessageWriter) and writes one frame per message by itself.
 	hub := peer.NewHub(codec.Msgpack, func(_ *peer.Peer, s *peer.Registry) error {
 		return s.Register(Greeter{})
 	}, &peer.HubOptions{
-		Peer:      &peer.Options{Codec: &codec.Options{FramePerWrite: true}},
 		OnConnect: func(p *peer.Peer) { callPage(ctx, p, report) },
 	})
 	defer hub.Close()
