@@ -18,23 +18,66 @@ import (
 //
 // ctx bounds only the setup; the listener lives until Close. Closing the
 // listener does not close connections it has accepted.
-func Listen(ctx context.Context, addr string, opts *Options) (net.Listener, error) {
+//
+// The listener's URL method returns the address to Dial it by, with the
+// port bound in place of port 0: Addr reports only host:port, which for
+// ws://, wss:// and http:// is not enough to dial.
+func Listen(ctx context.Context, addr string, opts *Options) (Listener, error) {
 	e, err := parseAddr(addr)
 	if err != nil {
 		return nil, err
 	}
+	var ln net.Listener
 	switch e.scheme {
 	case "unix":
-		return listenNet(ctx, "unix", e.path)
+		ln, err = listenNet(ctx, "unix", e.path)
 	case "tls":
-		return listenTLS(ctx, e.host, opts)
+		ln, err = listenTLS(ctx, e.host, opts)
 	case "ws", "wss":
-		return listenWebSocket(ctx, e, opts)
+		ln, err = listenWebSocket(ctx, e, opts)
 	case "http":
-		return listenConnect(ctx, e, opts)
+		ln, err = listenConnect(ctx, e, opts)
 	case "mem":
-		return listenMemory(e.host)
+		ln, err = listenMemory(e.host)
 	default: // tcp
-		return listenNet(ctx, "tcp", e.host)
+		ln, err = listenNet(ctx, "tcp", e.host)
 	}
+	if err != nil {
+		return nil, err
+	}
+	return &urlListener{Listener: ln, url: dialURL(e, ln.Addr())}, nil
+}
+
+// Listener is a net.Listener that knows the URL to dial it by.
+type Listener interface {
+	net.Listener
+	// URL returns the address URL that Dial reaches this listener at,
+	// e.g. "ws://127.0.0.1:41234/rpc" for Listen("ws://127.0.0.1:0/rpc").
+	URL() string
+}
+
+type urlListener struct {
+	net.Listener
+	url string
+}
+
+func (l *urlListener) URL() string { return l.url }
+
+// dialURL is the URL of e with the address the listener bound.
+func dialURL(e endpoint, bound net.Addr) string {
+	switch e.scheme {
+	case "unix":
+		return "unix://" + e.path
+	case "mem":
+		return bound.String() // already the mem:// URL
+	case "tls":
+		return "tls://" + bound.String()
+	case "ws", "wss", "http":
+		u := e.scheme + "://" + bound.String() + e.path
+		if e.url != nil && e.url.RawQuery != "" {
+			u += "?" + e.url.RawQuery
+		}
+		return u
+	}
+	return "tcp://" + bound.String()
 }

@@ -51,7 +51,6 @@ import (
 	"fmt"
 	"net"
 	"net/rpc"
-	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -149,7 +148,7 @@ func demo(ctx context.Context, c codec.Codec) error {
 		return err
 	}
 	served := make(chan error, 1)
-	go func() { served <- serve(ctx, l, c, nil) }()
+	go func() { served <- serve(ctx, l, c, l.Addr().String()) }()
 	err = call(l.Addr().String(), c)
 	cancel()
 	return errors.Join(err, <-served)
@@ -161,21 +160,11 @@ func listenAndServe(ctx context.Context, addr string, c codec.Codec) error {
 	if err != nil {
 		return err
 	}
-	return serve(ctx, l, c, boundURL(addr, l))
-}
-
-// boundURL is the address URL to dial a listener on, with the port it
-// bound in place of port 0; nil for a bare host:port.
-func boundURL(addr string, l net.Listener) *url.URL {
-	u, err := url.Parse(addr)
-	if err != nil || !strings.Contains(addr, "://") {
-		return nil
+	dial := l.URL() // the port bound in place of port 0
+	if !strings.Contains(addr, "://") {
+		dial = l.Addr().String() // as it was given: a bare host:port
 	}
-	switch u.Scheme {
-	case "tcp", "tls", "ws", "wss", "http":
-		u.Host = l.Addr().String()
-	}
-	return u
+	return serve(ctx, l, c, dial)
 }
 
 // shutdownGrace is how long an interrupted server lets the calls it has
@@ -183,12 +172,8 @@ func boundURL(addr string, l net.Listener) *url.URL {
 const shutdownGrace = time.Second
 
 // serve answers calls on every connection l accepts until ctx is done. It
-// prints u, if not nil, as the address it listens on.
-func serve(ctx context.Context, l net.Listener, c codec.Codec, u *url.URL) error {
-	addr := l.Addr().String()
-	if u != nil {
-		addr = u.String()
-	}
+// prints addr as the address it listens on.
+func serve(ctx context.Context, l net.Listener, c codec.Codec, addr string) error {
 	fmt.Printf("listening on %s (%s)\n", addr, c.Name())
 
 	// Every connection gets a peer of its own, and each peer a registry;
@@ -196,7 +181,7 @@ func serve(ctx context.Context, l net.Listener, c codec.Codec, u *url.URL) error
 	arith := new(Arith)
 	hub := peer.NewHub(c, func(_ *peer.Peer, r *peer.Registry) error {
 		return r.Register(arith)
-	}, &peer.HubOptions{Peer: &peer.Options{Codec: codecOptions(addr)}})
+	}, nil)
 
 	served := make(chan error, 1)
 	go func() { served <- hub.Serve(l) }()
@@ -219,16 +204,6 @@ func serve(ctx context.Context, l net.Listener, c codec.Codec, u *url.URL) error
 	return nil
 }
 
-// codecOptions returns what the wire needs on the transport of addr: over
-// WebSocket, one frame per message.
-func codecOptions(addr string) *codec.Options {
-	scheme, _, _ := strings.Cut(addr, "://")
-	if strings.EqualFold(scheme, "ws") || strings.EqualFold(scheme, "wss") {
-		return &codec.Options{FramePerWrite: true}
-	}
-	return nil
-}
-
 // dial connects to addr, giving up after a while: a server that does not
 // answer is better reported than waited for.
 func dial(addr string) (net.Conn, error) {
@@ -247,7 +222,7 @@ func call(addr string, c codec.Codec) error {
 	if err != nil {
 		return err
 	}
-	client := rpc.NewClientWithCodec(codec.NewClientCodec(c.NewConn(conn, codecOptions(addr))))
+	client := rpc.NewClientWithCodec(codec.NewClientCodec(c.NewConn(conn, nil)))
 	defer client.Close()
 
 	args := Args{7, 8}
@@ -311,7 +286,7 @@ func cancelWait(addr string, c codec.Codec, client *rpc.Client) error {
 	if err != nil {
 		return err
 	}
-	p, err := peer.NewWithOptions(conn, c, nil, &peer.Options{Codec: codecOptions(addr)})
+	p, err := peer.New(conn, c, nil)
 	if err != nil {
 		return err
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -32,7 +30,7 @@ func runMaster(ctx context.Context, addr string, c codec.Codec) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("master: listening on %s (%s)\n", dialAddr(addr, ln.Addr()), c.Name())
+	fmt.Printf("master: listening on %s (%s)\n", strings.TrimPrefix(ln.URL(), "tcp://"), c.Name())
 	m := newMaster(c)
 	served := make(chan error, 1)
 	go func() { served <- m.hub.Serve(ln) }()
@@ -46,27 +44,6 @@ func runMaster(ctx context.Context, addr string, c codec.Codec) error {
 	m.shutdown()
 	<-served // peer.ErrHubClosed, now that the hub is shut down
 	return nil
-}
-
-// dialAddr is the address a worker dials to reach ln, which was made by
-// listening on listen: the same scheme and path, with the port bound.
-func dialAddr(listen string, ln net.Addr) string {
-	scheme, _, ok := strings.Cut(listen, "://")
-	switch strings.ToLower(scheme) {
-	case "tcp", "mem":
-		return ln.String()
-	case "unix":
-		return "unix://" + ln.String()
-	}
-	if !ok {
-		return ln.String() // a bare host:port
-	}
-	u, err := url.Parse(listen)
-	if err != nil {
-		return ln.String()
-	}
-	u.Host = ln.String()
-	return u.String()
 }
 
 // master accepts workers and calls each of them, through a peer.Hub. It
