@@ -13,7 +13,7 @@ func serveHTTP(q *queueListener, inner net.Listener, h http.Handler, opts *Optio
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: opts.handshakeTimeout(),
-		ErrorLog:          opts.errorLog(),
+		ErrorLog:          opts.httpErrorLog(),
 	}
 	done := make(chan struct{})
 	go func() {

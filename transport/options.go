@@ -2,8 +2,8 @@ package transport
 
 import (
 	"crypto/tls"
-	"io"
 	"log"
+	"log/slog"
 	"time"
 )
 
@@ -65,10 +65,11 @@ type Options struct {
 	// it. Zero means DefaultGracePeriod.
 	GracePeriod time.Duration
 
-	// ErrorLog receives errors that no caller would otherwise see: failed
-	// TLS handshakes and refused upgrades on accepted connections. Nil
-	// discards them.
-	ErrorLog *log.Logger
+	// Logger receives errors that no caller would otherwise see: failed
+	// TLS handshakes, refused upgrades and the HTTP server's own errors on
+	// accepted connections, at warn level. Nil discards them. It is
+	// log/slog's, as package peer's loggers are.
+	Logger *slog.Logger
 }
 
 func (o *Options) tlsConfig() *tls.Config {
@@ -123,13 +124,18 @@ func (o *Options) gracePeriod() time.Duration {
 	return o.GracePeriod
 }
 
-// errorLog returns a logger that is never nil, for http.Server, which would
-// otherwise log to the standard logger.
-func (o *Options) errorLog() *log.Logger {
-	if o == nil || o.ErrorLog == nil {
+// logger returns the logger, never nil.
+func (o *Options) logger() *slog.Logger {
+	if o == nil || o.Logger == nil {
 		return discardLog
 	}
-	return o.ErrorLog
+	return o.Logger
 }
 
-var discardLog = log.New(io.Discard, "", 0)
+// httpErrorLog is the logger for http.Server, which would otherwise log to
+// the standard logger: the slog logger at warn level.
+func (o *Options) httpErrorLog() *log.Logger {
+	return slog.NewLogLogger(o.logger().Handler(), slog.LevelWarn)
+}
+
+var discardLog = slog.New(slog.DiscardHandler)

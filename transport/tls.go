@@ -5,7 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"log"
+	"log/slog"
 	"net"
 	"sync"
 	"time"
@@ -57,7 +57,7 @@ type tlsListener struct {
 	inner   net.Listener
 	config  *tls.Config
 	timeout time.Duration
-	log     *log.Logger // may be nil
+	log     *slog.Logger
 	ctx     context.Context
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup // the accept loop and each handshake
@@ -71,9 +71,7 @@ func newTLSListener(inner net.Listener, cfg *tls.Config, opts *Options) net.List
 		inner:   inner,
 		config:  cfg,
 		timeout: opts.handshakeTimeout(),
-	}
-	if opts != nil {
-		l.log = opts.ErrorLog
+		log:     opts.logger(),
 	}
 	l.ctx, l.cancel = context.WithCancel(context.Background())
 	l.queue.stop = l.stop
@@ -132,9 +130,7 @@ func (l *tlsListener) handshake(raw net.Conn) {
 	err := tc.HandshakeContext(ctx)
 	cancel()
 	if err != nil {
-		if l.log != nil {
-			l.log.Printf("transport: TLS handshake with %v: %v", raw.RemoteAddr(), err)
-		}
+		l.log.Warn("transport: TLS handshake failed", "remote", raw.RemoteAddr(), "error", err)
 		raw.Close()
 		return
 	}

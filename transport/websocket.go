@@ -45,7 +45,7 @@ func (h *wsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ws, err := websocket.Accept(rec, r, &websocket.AcceptOptions{OriginPatterns: h.opts.originPatterns()})
 	if err != nil {
 		// Accept has written the error response.
-		h.opts.errorLog().Printf("transport: websocket upgrade from %s: %v", r.RemoteAddr, err)
+		h.opts.logger().Warn("transport: websocket upgrade refused", "remote", r.RemoteAddr, "error", err)
 		return
 	}
 	h.accept(newWSConn(ws, rec.conn, r.TLS, h.opts))
