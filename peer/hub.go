@@ -13,8 +13,15 @@ import (
 	"github.com/duplexrpc/duplex/codec"
 )
 
-// ErrHubClosed is returned by Hub.Serve and Hub.Add after Shutdown or Close.
-var ErrHubClosed = errors.New("peer: hub closed")
+// Errors of a Hub.
+var (
+	// ErrHubClosed is returned by Hub.Serve and Hub.Add after Shutdown or
+	// Close.
+	ErrHubClosed = errors.New("peer: hub closed")
+	// ErrHubFull is returned by Hub.Add for a connection over
+	// HubOptions.MaxConns, which it closed.
+	ErrHubFull = errors.New("peer: hub full: too many connections")
+)
 
 // HubOptions tune a Hub. A nil *HubOptions means the defaults.
 type HubOptions struct {
@@ -27,6 +34,10 @@ type HubOptions struct {
 	// OnDisconnect, if set, is called once a peer's connection has ended
 	// and the peer has left the registry, with the reason (Is ErrClosed).
 	OnDisconnect func(*Peer, error)
+	// MaxConns, if above zero, bounds the connections the hub serves at
+	// once. One over it is closed at once, never queued, and Add returns
+	// ErrHubFull for it.
+	MaxConns int
 	// Logger receives the hub's diagnostics. Nil means silence.
 	Logger *slog.Logger
 }
@@ -49,13 +60,16 @@ type Hub struct {
 	conns     sync.WaitGroup // peers not yet fully ended
 	hooks     sync.WaitGroup // OnConnect calls running
 
+	count   int           // connections taken and not yet ended, for MaxConns
+	closing chan struct{} // closed by Shutdown or Close: Serve stops waiting
+
 	finishOnce sync.Once
 	finished   chan struct{} // closed when Shutdown or Close has finished
 }
 
 // NewHub returns a hub whose peers speak c and serve what bind registers.
 func NewHub(c codec.Codec, bind Binder, opts *HubOptions) *Hub {
-	h := &Hub{codec: c, bind: bind, peers: make(map[*Peer]struct{}), listeners: make(map[net.Listener]struct{}), finished: make(chan struct{})}
+	h := &Hub{codec: c, bind: bind, peers: make(map[*Peer]struct{}), listeners: make(map[net.Listener]struct{}), closing: make(chan struct{}), finished: make(chan struct{})}
 	if opts != nil {
 		h.opts = *opts
 	}
@@ -94,16 +108,27 @@ func (h *Hub) Serve(ln net.Listener) error {
 				<-h.finished
 				return ErrHubClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() { // e.g. out of file descriptors: wait, retry
-				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				h.log.Warn("peer: accept failed; retrying", "error", err, "in", backoff)
-				time.Sleep(backoff)
-				continue
+			if errors.Is(err, net.ErrClosed) {
+				return fmt.Errorf("peer: accept: %w", err) // closed by its owner
 			}
-			return fmt.Errorf("peer: accept: %w", err)
+			// Anything else passes: out of file descriptors (EMFILE,
+			// ENFILE), a connection reset before it was accepted, a TLS
+			// listener's failed handshake. Keep the listener, wait, and
+			// try again; say so once per episode.
+			if backoff == 0 {
+				h.log.Warn("peer: accept failing; retrying with backoff", "error", err)
+			}
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			select {
+			case <-time.After(backoff):
+			case <-h.closing:
+			}
+			continue
 		}
-		backoff = 0
+		if backoff != 0 {
+			h.log.Info("peer: accepting again")
+			backoff = 0
+		}
 		if _, err := h.Add(conn); err != nil {
 			h.log.Warn("peer: connection refused", "remote", conn.RemoteAddr(), "error", err)
 		}
@@ -111,7 +136,8 @@ func (h *Hub) Serve(ln net.Listener) error {
 }
 
 // Add makes a peer of a connection accepted elsewhere (a WebSocket handler,
-// a subprocess) and registers it. On error rwc is closed.
+// a subprocess) and registers it. On error rwc is closed: ErrHubClosed
+// after Shutdown or Close, ErrHubFull at HubOptions.MaxConns.
 func (h *Hub) Add(rwc io.ReadWriteCloser) (*Peer, error) {
 	h.mu.Lock()
 	if h.closed {
@@ -119,10 +145,19 @@ func (h *Hub) Add(rwc io.ReadWriteCloser) (*Peer, error) {
 		rwc.Close()
 		return nil, ErrHubClosed
 	}
+	if h.opts.MaxConns > 0 && h.count >= h.opts.MaxConns {
+		h.mu.Unlock()
+		rwc.Close() // at once: a connection over the cap is never queued
+		return nil, ErrHubFull
+	}
+	h.count++
 	h.conns.Add(1)
 	h.mu.Unlock()
 	p, err := newPeer(rwc, h.codec, h.bind, h.opts.Peer, h.register, h.unregister)
 	if err != nil {
+		h.mu.Lock()
+		h.count--
+		h.mu.Unlock()
 		h.conns.Done()
 		return nil, err
 	}
@@ -152,6 +187,7 @@ func (h *Hub) register(p *Peer) {
 func (h *Hub) unregister(p *Peer) {
 	h.mu.Lock()
 	delete(h.peers, p)
+	h.count--
 	h.mu.Unlock()
 	if h.opts.OnDisconnect != nil {
 		h.opts.OnDisconnect(p, p.Err())
@@ -310,6 +346,9 @@ func (h *Hub) Close() error {
 
 func (h *Hub) stopAccepting() {
 	h.mu.Lock()
+	if !h.closed {
+		close(h.closing)
+	}
 	h.closed = true
 	for ln := range h.listeners {
 		ln.Close()

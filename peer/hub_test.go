@@ -198,3 +198,28 @@ type nopConn struct{}
 func (nopConn) Read([]byte) (int, error)    { return 0, io.EOF }
 func (nopConn) Write(p []byte) (int, error) { return len(p), nil }
 func (nopConn) Close() error                { return nil }
+
+// A connection over HubOptions.MaxConns is closed at once, never queued;
+// once a connection ends there is room again.
+func TestHubMaxConns(t *testing.T) {
+	hub, addr := startHub(t, codec.Msgpack, bindTestServices(), &peer.HubOptions{MaxConns: 2})
+	first := dialWorker(t, addr, codec.Msgpack, "a")
+	dialWorker(t, addr, codec.Msgpack, "b")
+	waitFor(t, "2 peers", func() bool { return hub.Len() == 2 })
+	over := dialWorker(t, addr, codec.Msgpack, "c")
+	select {
+	case <-over.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("a connection over MaxConns was not closed")
+	}
+	var got int
+	if err := first.Call(context.Background(), "Arith.Multiply", &rpctest.Args{A: 2, B: 5}, &got); err != nil || got != 10 {
+		t.Fatalf("a peer under the cap: %d, %v", got, err)
+	}
+	first.Close()
+	waitFor(t, "room again", func() bool { return hub.Len() == 1 })
+	again := dialWorker(t, addr, codec.Msgpack, "d")
+	if err := again.Call(context.Background(), "Arith.Multiply", &rpctest.Args{A: 3, B: 5}, &got); err != nil || got != 15 {
+		t.Fatalf("a peer once there was room: %d, %v", got, err)
+	}
+}
