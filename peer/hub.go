@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/duplexrpc/duplex/codec"
+	"github.com/duplexrpc/duplex/internal/backoff"
 )
 
 // Errors of a Hub.
@@ -100,7 +101,7 @@ func (h *Hub) Serve(ln net.Listener) error {
 		h.mu.Unlock()
 		ln.Close()
 	}()
-	var backoff time.Duration
+	var wait time.Duration
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
@@ -115,19 +116,19 @@ func (h *Hub) Serve(ln net.Listener) error {
 			// ENFILE), a connection reset before it was accepted, a TLS
 			// listener's failed handshake. Keep the listener, wait, and
 			// try again; say so once per episode.
-			if backoff == 0 {
+			if wait == 0 {
 				h.log.Warn("peer: accept failing; retrying with backoff", "error", err)
 			}
-			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			wait = backoff.Next(wait)
 			select {
-			case <-time.After(backoff):
+			case <-time.After(wait):
 			case <-h.closing:
 			}
 			continue
 		}
-		if backoff != 0 {
+		if wait != 0 {
 			h.log.Info("peer: accepting again")
-			backoff = 0
+			wait = 0
 		}
 		if _, err := h.Add(conn); err != nil {
 			h.log.Warn("peer: connection refused", "remote", conn.RemoteAddr(), "error", err)

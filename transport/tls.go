@@ -9,6 +9,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/duplexrpc/duplex/internal/backoff"
 )
 
 // maxPendingHandshakes bounds the TLS handshakes one listener runs at once.
@@ -102,7 +104,7 @@ func (l *tlsListener) acceptLoop() {
 				return
 			}
 			// Back off on errors such as running out of file descriptors.
-			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			delay = backoff.Next(delay)
 			if !sleepCtx(l.ctx, delay) {
 				return
 			}
