@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"container/list"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -13,11 +14,14 @@ import (
 	"github.com/duplexrpc/duplex/internal/backoff"
 )
 
-// maxPendingHandshakes bounds the TLS handshakes one listener runs at once.
-// Past it, the listener stops accepting until a handshake finishes, so a
-// flood of slow clients costs bounded memory and leaves the backlog to the
-// kernel.
-const maxPendingHandshakes = 64
+// maxPendingHandshakes bounds the TLS handshakes one listener runs at once,
+// each a goroutine, a socket and TLS state: tens of KiB, so tens of MiB in
+// all. Past it the oldest handshake is abandoned, its connection closed, to
+// make room. The accept loop never waits for a slot: a flood of silent
+// clients costs bounded memory and cannot queue a good client behind it,
+// since the good one is the newest (it once waited ceil(N/64) handshake
+// timeouts behind N silent ones).
+const maxPendingHandshakes = 1024
 
 // listenTLS listens on TCP and yields *tls.Conn whose handshake has
 // completed.
@@ -91,7 +95,7 @@ func (l *tlsListener) stop() error {
 
 func (l *tlsListener) acceptLoop() {
 	defer l.wg.Done()
-	slots := make(chan struct{}, maxPendingHandshakes)
+	var pending handshakes
 	var delay time.Duration
 	for {
 		raw, err := l.inner.Accept()
@@ -111,16 +115,11 @@ func (l *tlsListener) acceptLoop() {
 			continue
 		}
 		delay = 0
-		select {
-		case slots <- struct{}{}:
-		case <-l.ctx.Done():
-			raw.Close()
-			return
-		}
+		e := pending.add(raw)
 		l.wg.Add(1)
 		go func() {
 			defer l.wg.Done()
-			defer func() { <-slots }()
+			defer pending.remove(e)
 			l.handshake(raw)
 		}()
 	}
@@ -139,6 +138,33 @@ func (l *tlsListener) handshake(raw net.Conn) {
 	if l.queue.deliver(l.ctx, tc) != nil {
 		tc.Close()
 	}
+}
+
+// handshakes are the connections whose TLS handshake is in progress,
+// oldest first.
+type handshakes struct {
+	mu    sync.Mutex
+	conns list.List // of net.Conn
+}
+
+// add records raw, abandoning the oldest handshake if maxPendingHandshakes
+// are in progress.
+func (h *handshakes) add(raw net.Conn) *list.Element {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.conns.Len() >= maxPendingHandshakes {
+		oldest := h.conns.Front()
+		h.conns.Remove(oldest)
+		oldest.Value.(net.Conn).Close() // its handshake fails at once
+	}
+	return h.conns.PushBack(raw)
+}
+
+// remove forgets a handshake that ended; one abandoned is gone already.
+func (h *handshakes) remove(e *list.Element) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.conns.Remove(e) // a no-op for an element already removed
 }
 
 // sleepCtx sleeps for d and reports whether ctx is still alive.

@@ -5,8 +5,10 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"io"
 	"net"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -139,6 +141,48 @@ func TestTLSHandshakeTimeout(t *testing.T) {
 	}
 	if d := time.Since(start); d < opts.HandshakeTimeout/2 {
 		t.Errorf("silent client dropped after %v, before the handshake timeout %v", d, opts.HandshakeTimeout)
+	}
+}
+
+// 256 silent connections to a tls:// or wss:// listener, each holding a
+// handshake open, do not queue a good client: it dials, handshakes and
+// exchanges bytes within 2 s (it once waited a handshake timeout per 64
+// silent ones).
+func TestTLSSilentFloodDoesNotQueueGoodClients(t *testing.T) {
+	p := newPKI(t)
+	for _, addr := range []string{"tls://127.0.0.1:0", "wss://127.0.0.1:0/rpc"} {
+		t.Run(strings.SplitN(addr, ":", 2)[0], func(t *testing.T) {
+			opts := p.serverOptions(false)
+			opts.HandshakeTimeout = 5 * time.Second
+			ln := listen(t, addr, opts).(transport.Listener)
+			host := ln.Addr().String()
+			var silent []net.Conn
+			defer func() {
+				for _, c := range silent {
+					c.Close()
+				}
+			}()
+			for range 256 {
+				c, err := net.Dial("tcp", host)
+				if err != nil {
+					t.Fatal(err)
+				}
+				silent = append(silent, c)
+			}
+			time.Sleep(100 * time.Millisecond) // let the listener take them all
+
+			start := time.Now()
+			client, server := connect(t, ln, ln.URL(), p.clientOptions(nil))
+			go server.Write([]byte("ok"))
+			got := make([]byte, 2)
+			client.SetReadDeadline(time.Now().Add(5 * time.Second))
+			if _, err := io.ReadFull(client, got); err != nil || string(got) != "ok" {
+				t.Fatalf("good client read %q, %v", got, err)
+			}
+			if d := time.Since(start); d > 2*time.Second {
+				t.Fatalf("behind 256 silent connections a good client took %v; want under 2s", d)
+			}
+		})
 	}
 }
 
