@@ -17,6 +17,10 @@ var (
 	// ErrEncode: Write could not encode a body. Nothing of the frame was
 	// written, and the connection stays usable.
 	ErrEncode = errors.New("codec: cannot encode")
+	// ErrWrongCodec: the first bytes from the other end are those of
+	// another wire format of this package: the two ends were given
+	// different codecs. Redialing will not mend it.
+	ErrWrongCodec = errors.New("codec: the other end speaks another wire format")
 	// ErrUnknownCodec: ByName was given a name it does not know.
 	ErrUnknownCodec = errors.New("codec: unknown codec")
 )

@@ -173,10 +173,11 @@ func (c *gobConn) Close() error {
 // a time, checking each message's length prefix against the frame limit
 // before gob allocates a buffer for it.
 type gobLimitReader struct {
-	br     *bufio.Reader
-	max    int
-	remain int // bytes of the current message, prefix included, not yet passed on
-	err    error
+	br      *bufio.Reader
+	max     int
+	remain  int  // bytes of the current message, prefix included, not yet passed on
+	started bool // the first byte has been checked
+	err     error
 }
 
 // begin reads the length prefix of the next message without consuming it.
@@ -186,6 +187,12 @@ func (g *gobLimitReader) begin() error {
 	p, err := g.br.Peek(1)
 	if err != nil {
 		return err
+	}
+	if !g.started {
+		if err := checkWire(g.br.Peek, "gob", "gob"); err != nil {
+			return err
+		}
+		g.started = true
 	}
 	prefix, size := 1, uint64(p[0])
 	if p[0] >= 0x80 {

@@ -36,6 +36,8 @@ type jsonConn struct {
 	rwc io.ReadWriteCloser
 	fr  *frameReader
 
+	started bool // the first byte has been checked
+
 	queue     []jsonIn    // messages of a batch not yet handed out
 	batchLeft atomic.Bool // queue is not empty, for ReadAhead
 	cur       jsonIn      // the message whose body ReadBody reads
@@ -110,6 +112,11 @@ func (c *jsonConn) ReadAhead() bool { return c.batchLeft.Load() || c.fr.ahead.Lo
 // cancel that names no pending request, a response we cannot match.
 func (c *jsonConn) readFrame() error {
 	c.queue = c.queue[:0]
+	if !c.started {
+		if err := c.checkFirst(); err != nil {
+			return err
+		}
+	}
 	n, err := scanJSON(c.fr)
 	if errors.Is(err, errNotJSONFrame) && c.v2 {
 		skipLine(c.fr)
@@ -318,6 +325,21 @@ func jsonErrorText(raw json.RawMessage) (text string, code int) {
 		return string(raw), 0
 	}
 	return remoteErrorText(v), 0
+}
+
+// checkFirst checks the first byte that is not white space.
+func (c *jsonConn) checkFirst() error {
+	for {
+		b, err := c.fr.need(1)
+		if err != nil {
+			return err
+		}
+		if !isJSONSpace(b[0]) {
+			c.started = true
+			return checkWire(c.fr.need, "JSON", jsonCodec{v2: c.v2}.Name())
+		}
+		c.fr.consume(1)
+	}
 }
 
 func (c *jsonConn) ReadBody(v any) error {

@@ -28,7 +28,7 @@ type msgpackCodec struct {
 func (c msgpackCodec) Name() string { return c.name }
 
 func (c msgpackCodec) NewConn(rwc io.ReadWriteCloser, opts *Options) Conn {
-	mc := &msgpackConn{rwc: rwc}
+	mc := &msgpackConn{rwc: rwc, name: c.name}
 	mc.fr = newFrameReader(rwc, opts.maxFrameSize())
 	mc.fw.w, mc.fw.framePerWrite = rwc, WritesMessages(rwc, opts)
 	mc.eng = c.engine(&mc.fw)
@@ -59,6 +59,8 @@ type msgpackConn struct {
 	isParams bool
 	readErr  error
 
+	name      string // the codec's, for errors
+	started   bool   // the first byte has been checked
 	methods   methodNames
 	lastSeq   atomic.Uint64 // the latest request Seq written, to widen 32-bit msgids
 	closeOnce sync.Once
@@ -77,6 +79,12 @@ func (c *msgpackConn) ReadHeader(h *Header) error {
 }
 
 func (c *msgpackConn) readHeader(h *Header) error {
+	if !c.started {
+		if err := checkWire(c.fr.need, "msgpack-rpc", c.name); err != nil {
+			return err
+		}
+		c.started = true
+	}
 	n, stack, err := scanMsgpack(c.fr, c.stack)
 	c.stack = stack
 	if err != nil {

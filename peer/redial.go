@@ -26,6 +26,8 @@ func (e permanentError) Unwrap() []error { return []error{e.err, errPermanent} }
 
 // Permanent marks a DialFunc's error as one that redialing cannot mend (a
 // malformed address, say): the Redialer stops, in state Stopped, with it.
+// A connection that ends with codec.ErrWrongCodec (the other end speaks
+// another wire format) stops it too.
 func Permanent(err error) error {
 	if err == nil {
 		return nil
@@ -156,7 +158,9 @@ func (r *Redialer) run(ctx context.Context) {
 			r.setState(Stopped, nil, ctx.Err())
 			return
 		}
-		if errors.Is(err, errPermanent) {
+		if errors.Is(err, errPermanent) || errors.Is(err, codec.ErrWrongCodec) {
+			// Redialing cannot mend a bad address, nor two ends given
+			// different codecs.
 			r.log.Error("peer: giving up", "error", err)
 			r.setState(Stopped, nil, err)
 			return

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"io"
 	"net"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -168,5 +170,39 @@ func TestRedialerPeerHonoursEndedContext(t *testing.T) {
 	cancel()
 	if p, err := r.Peer(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Peer(cancelled ctx) = %v, %v; want context.Canceled", p, err)
+	}
+}
+
+// A worker given another codec than its master stops redialing: the first
+// frame it reads names the mismatch, and redialing cannot mend it.
+func TestRedialerStopsOnWrongCodec(t *testing.T) {
+	hub, addr := startHub(t, codec.JSONRPC2, nil, &peer.HubOptions{
+		OnConnect: func(p *peer.Peer) { p.Notify(context.Background(), "Worker.Hello", "hi") },
+	})
+	_ = hub
+	stopped := make(chan error, 1)
+	var dials atomic.Int32
+	r := peer.NewRedialer(
+		func(ctx context.Context) (io.ReadWriteCloser, error) {
+			dials.Add(1)
+			return net.Dial("tcp", addr)
+		},
+		codec.Msgpack, nil,
+		&peer.RedialOptions{MinBackoff: time.Millisecond, OnState: func(s peer.State, _ *peer.Peer, err error) {
+			if s == peer.Stopped {
+				stopped <- err
+			}
+		}})
+	defer r.Close()
+	select {
+	case err := <-stopped:
+		if !errors.Is(err, codec.ErrWrongCodec) || !strings.Contains(err.Error(), "JSON") {
+			t.Fatalf("stopped with %v; want ErrWrongCodec naming JSON", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("still redialing after %d dials", dials.Load())
+	}
+	if n := dials.Load(); n != 1 {
+		t.Fatalf("dialed %d times; want once", n)
 	}
 }
