@@ -388,10 +388,17 @@ func (c *jsonConn) decodeParams(v any, params []byte) error {
 		case !c.v2:
 			err = json.Unmarshal(first, v)
 		default:
-			return fmt.Errorf("%w: several params for one %T argument", ErrInvalidParams, v)
+			return fmt.Errorf("%w: got %d params, want 1 (%T)", ErrInvalidParams, len(jsonElems(params)), v)
 		}
 	}
 	if err != nil {
+		// JSON-RPC 2.0 says which param; 1.0 answers word for word as
+		// net/rpc/jsonrpc does.
+		if c.v2 && params[0] == '[' {
+			if why := explainParams(v, jsonElems(params), json.Unmarshal, jsonWhat); why != nil {
+				return why
+			}
+		}
 		return &paramsError{err}
 	}
 	return nil

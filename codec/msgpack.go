@@ -227,9 +227,14 @@ func decodeParams(v any, params []byte, decode func([]byte, any) error) error {
 	case n == 0:
 		return nil
 	default:
-		return fmt.Errorf("%w: %d params for one %T argument", ErrInvalidParams, n, v)
+		return fmt.Errorf("%w: got %d params, want 1 (%T)", ErrInvalidParams, n, v)
 	}
 	if err != nil {
+		if isArray {
+			if why := explainParams(v, mpElems(params, off, n), decode, mpWhat); why != nil {
+				return why
+			}
+		}
 		return fmt.Errorf("%w: %v", ErrInvalidParams, err)
 	}
 	return nil

@@ -90,3 +90,42 @@ func isNumber(v any) bool {
 	}
 	return false
 }
+
+// explainParams says which positional parameter does not fit the argument
+// v, and why, for an error a caller can act on: for a struct that takes
+// the params as its fields, how many it wants against how many came, or
+// the first that does not decode into its field; for any other argument,
+// its one param's type against what came. elems are the params as the
+// wire encodes them; what describes one ("a string"). It returns nil when
+// it has nothing better to say than the decoder.
+func explainParams(v any, elems [][]byte, decode func([]byte, any) error, what func([]byte) string) error {
+	t := reflect.TypeOf(v)
+	if t == nil || t.Kind() != reflect.Pointer {
+		return nil
+	}
+	t = t.Elem()
+	if t.Kind() == reflect.Struct && len(elems) != 1 {
+		var fields []reflect.StructField
+		var names []string
+		for i := range t.NumField() {
+			if f := t.Field(i); f.IsExported() {
+				fields = append(fields, f)
+				names = append(names, f.Name+" "+f.Type.String())
+			}
+		}
+		list := strings.Join(names, ", ")
+		if len(elems) != len(fields) {
+			return fmt.Errorf("%w: got %d params, want %d (%s)", ErrInvalidParams, len(elems), len(fields), list)
+		}
+		for i, f := range fields {
+			if decode(elems[i], reflect.New(f.Type).Interface()) != nil {
+				return fmt.Errorf("%w: param %d (%s %s) got %s", ErrInvalidParams, i+1, f.Name, f.Type, what(elems[i]))
+			}
+		}
+		return nil
+	}
+	if len(elems) == 1 && decode(elems[0], reflect.New(t).Interface()) != nil {
+		return fmt.Errorf("%w: param 1 wants %s, got %s", ErrInvalidParams, t, what(elems[0]))
+	}
+	return nil
+}

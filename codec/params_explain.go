@@ -1,0 +1,84 @@
+package codec
+
+// What a param that came is, in words, for explainParams.
+
+// mpWhat describes the msgpack value that b starts with.
+func mpWhat(b []byte) string {
+	if len(b) == 0 {
+		return "nothing"
+	}
+	c := b[0]
+	switch {
+	case c <= 0x7f || c >= 0xe0 || c >= 0xcc && c <= 0xd3:
+		return "an integer"
+	case c >= 0xa0 && c <= 0xbf || c >= 0xd9 && c <= 0xdb:
+		return "a string"
+	case c >= 0x90 && c <= 0x9f || c == 0xdc || c == 0xdd:
+		return "an array"
+	case c >= 0x80 && c <= 0x8f || c == 0xde || c == 0xdf:
+		return "a map"
+	case c == 0xc0:
+		return "nil"
+	case c == 0xc2 || c == 0xc3:
+		return "a boolean"
+	case c == 0xca || c == 0xcb:
+		return "a float"
+	case c >= 0xc4 && c <= 0xc6:
+		return "binary"
+	}
+	return "an extension value"
+}
+
+// jsonWhat describes the JSON value that b is.
+func jsonWhat(b []byte) string {
+	if len(b) == 0 {
+		return "nothing"
+	}
+	switch c := b[0]; {
+	case c == '"':
+		return "a string"
+	case c == '-' || c >= '0' && c <= '9':
+		return "a number"
+	case c == 't' || c == 'f':
+		return "a boolean"
+	case c == 'n':
+		return "null"
+	case c == '[':
+		return "an array"
+	case c == '{':
+		return "an object"
+	}
+	return "something else"
+}
+
+// mpElems splits the n elements of a msgpack array that start at off.
+func mpElems(b []byte, off, n int) [][]byte {
+	elems := make([][]byte, 0, min(n, 64))
+	for range n {
+		end, err := mpSkip(b, off)
+		if err != nil {
+			return nil
+		}
+		elems = append(elems, b[off:end])
+		off = end
+	}
+	return elems
+}
+
+// jsonElems splits the elements of a JSON array.
+func jsonElems(arr []byte) [][]byte {
+	var elems [][]byte
+	i := skipJSONSpace(arr, 1)
+	for i < len(arr) && arr[i] != ']' {
+		end := skipJSONValue(arr, i)
+		if end <= i {
+			return nil
+		}
+		elems = append(elems, arr[i:end])
+		i = skipJSONSpace(arr, end)
+		if i < len(arr) && arr[i] == ',' {
+			i = skipJSONSpace(arr, i+1)
+		}
+	}
+	return elems
+}
