@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/rpc"
@@ -223,6 +224,41 @@ func TestServerExitsOnSignal(t *testing.T) {
 				t.Errorf("no exit %v after %v", timeout, sig)
 			}
 		})
+	}
+}
+
+// TestClientExitsOnInterrupt interrupts a client whose server never
+// answers: Ctrl-C ends it at once (it once ignored Ctrl-C until killed).
+func TestClientExitsOnInterrupt(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no signals to send on Windows")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() { // accept and stay silent
+		if c, err := ln.Accept(); err == nil {
+			defer c.Close()
+			io.Copy(io.Discard, c)
+		}
+	}()
+	cmd := exec.Command(arith, "-connect", ln.Addr().String())
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	time.Sleep(300 * time.Millisecond) // connected, waiting for an answer
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-exited:
+	case <-time.After(5 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the client ignored Ctrl-C")
 	}
 }
 

@@ -129,6 +129,9 @@ func main() {
 	case *listen != "":
 		err = listenAndServe(ctx, *listen, c)
 	case *connect != "":
+		// A client has nothing to shut down: Ctrl-C ends it at once, as
+		// the default handler does, even mid-call.
+		stop()
 		err = call(*connect, c)
 	default:
 		err = demo(ctx, c)
