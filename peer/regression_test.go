@@ -231,3 +231,40 @@ func TestHalfCloseStillGetsAnswers(t *testing.T) {
 		t.Fatal("the connection stayed open after the last answer")
 	}
 }
+
+// The answers to a JSON-RPC 2.0 batch leave together with the last one,
+// and each gives back its place in flight: with MaxInFlight 4, batches of
+// three keep being served.
+func TestBatchAnswersGiveBackTheirPlaces(t *testing.T) {
+	x, y := tcpPair(t)
+	p, err := peer.NewWithOptions(x, codec.JSONRPC2, bindTestServices(), &peer.Options{MaxInFlight: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	defer y.Close()
+	y.SetDeadline(time.Now().Add(10 * time.Second))
+	dec := json.NewDecoder(y)
+	for round := range 20 {
+		fmt.Fprintf(y, `[{"jsonrpc":"2.0","id":1,"method":"Echo.Upper","params":["a"]},`+
+			`{"jsonrpc":"2.0","id":2,"method":"Echo.Upper","params":["b"]},`+
+			`{"jsonrpc":"2.0","id":3,"method":"Echo.Upper","params":["c"]}]`+"\n")
+		var answers []struct {
+			ID     int    `json:"id"`
+			Result string `json:"result"`
+			Error  any    `json:"error"`
+		}
+		if err := dec.Decode(&answers); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		if len(answers) != 3 {
+			t.Fatalf("round %d: %d answers; want 3", round, len(answers))
+		}
+		for _, a := range answers {
+			if a.Error != nil || a.Result == "" {
+				t.Fatalf("round %d: answer %+v", round, a)
+			}
+		}
+	}
+	waitFor(t, "nothing in flight", func() bool { in, _ := p.InFlight(); return in == 0 })
+}

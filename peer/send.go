@@ -145,7 +145,8 @@ func (s *sender) send(h codec.Header, v any, reply bool, mode int, abandon <-cha
 	before := len(s.queue)
 	s.h = h // a scratch header, so that h does not escape
 	err = s.conn.Write(&s.h, v)
-	if reply && len(s.queue) > before {
+	queued := len(s.queue) > before
+	if reply && queued {
 		s.replies++
 	}
 	if mode == reader {
@@ -156,6 +157,12 @@ func (s *sender) send(h codec.Header, v any, reply bool, mode int, abandon <-cha
 		s.flushing = true
 	}
 	s.mu.Unlock()
+	if reply && !queued {
+		// The codec holds this answer (a JSON-RPC 2.0 batch is written
+		// whole, with its last answer) or dropped it: its place in flight
+		// is given back now, or it would never be.
+		s.written(1)
+	}
 	return flush, err
 }
 
