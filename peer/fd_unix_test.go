@@ -50,15 +50,7 @@ func fdChild(addr string) int {
 	hub := peer.NewHub(codec.Msgpack, bindTestServices(), nil)
 	served := make(chan error, 1)
 	go func() { served <- hub.Serve(ln) }()
-	dial := ln.Addr().String()
-	if scheme, rest, ok := strings.Cut(addr, "://"); ok && scheme != "tcp" {
-		dial = scheme + "://" + rest
-		if scheme != "unix" {
-			_, path, _ := strings.Cut(rest, "/")
-			dial = scheme + "://" + ln.Addr().String() + "/" + path
-		}
-	}
-	fmt.Println(dial)
+	fmt.Println(ln.URL())
 	io.Copy(io.Discard, os.Stdin)
 	hub.Close()
 	if err := <-served; err != peer.ErrHubClosed {
