@@ -120,6 +120,17 @@ type Options struct {
 	// Zero means DefaultMaxFrameSize.
 	MaxFrameSize int
 
+	// MaxDecodeRatio bounds what decoding one frame may allocate, as a
+	// multiple of the frame's size on the wire (a frame under 128 KiB may always
+	// allocate 1 MiB). Before a body is decoded, the Conn walks its
+	// encoding and charges each value what its Go value will take, given
+	// the type it is decoded into. A body that would pass its frame's
+	// budget fails with [ErrDecodeBudget] before anything is allocated:
+	// a request's body fails that call only. Zero means
+	// DefaultMaxDecodeRatio; a negative value turns the check off. Gob
+	// bodies are charged by their type alone (docs/wire.md §8.5).
+	MaxDecodeRatio int
+
 	// FramePerWrite makes the Conn write each frame with its own Write call
 	// instead of grouping concurrent frames. Message transports whose every
 	// Write is one message (WebSocket) need it so that a message is a frame.
@@ -173,10 +184,10 @@ var (
 	// JSONRPC2 is JSON-RPC 2.0, with batches and error objects.
 	JSONRPC2 Codec = jsonCodec{v2: true}
 	// Msgpack is msgpack-rpc with github.com/vmihailenco/msgpack/v5 bodies.
-	Msgpack Codec = &msgpackCodec{name: "msgpack", engine: newVmihailenco}
+	Msgpack Codec = &msgpackCodec{name: "msgpack", engine: newVmihailenco, cost: vmihailencoCost}
 	// MsgpackUgorji is the same msgpack-rpc wire with
 	// github.com/ugorji/go/codec bodies.
-	MsgpackUgorji Codec = &msgpackCodec{name: "msgpack-ugorji", engine: newUgorji}
+	MsgpackUgorji Codec = &msgpackCodec{name: "msgpack-ugorji", engine: newUgorji, cost: ugorjiCost}
 )
 
 var all = []Codec{Gob, JSONRPC, JSONRPC2, Msgpack, MsgpackUgorji}

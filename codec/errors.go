@@ -14,6 +14,10 @@ var (
 	// ErrInvalidParams: a request's parameters do not fit the method's
 	// argument. It fails that call only.
 	ErrInvalidParams = errors.New("codec: invalid params")
+	// ErrDecodeBudget: decoding a body would allocate more than its frame's
+	// budget (Options.MaxDecodeRatio). It fails that body only; the frame
+	// was read whole, so the stream stays in step.
+	ErrDecodeBudget = errors.New("codec: frame would decode too large")
 	// ErrEncode: Write could not encode a body. Nothing of the frame was
 	// written, and the connection stays usable.
 	ErrEncode = errors.New("codec: cannot encode")

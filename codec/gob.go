@@ -20,7 +20,7 @@ func (gobCodec) Name() string { return "gob" }
 func (gobCodec) NewConn(rwc io.ReadWriteCloser, opts *Options) Conn {
 	c := &gobConn{rwc: rwc}
 	c.fw.w, c.fw.framePerWrite = rwc, WritesMessages(rwc, opts)
-	c.in = gobLimitReader{br: bufio.NewReader(rwc), max: opts.maxFrameSize()}
+	c.in = gobLimitReader{br: bufio.NewReader(rwc), max: opts.maxFrameSize(), ratio: opts.decodeRatio()}
 	c.dec = gob.NewDecoder(&c.in)
 	c.enc = gob.NewEncoder(&c.fw)
 	return c
@@ -95,7 +95,11 @@ func (c *gobConn) ReadBody(v any) error {
 		c.noBody = false
 		return nil
 	}
+	if c.in.ratio > 0 {
+		c.in.amp = gobAmp(targetType(v))
+	}
 	err := c.dec.Decode(v)
+	c.in.amp = 0
 	c.ahead.Store(c.in.br.Buffered() > 0)
 	if err != nil && c.in.err != nil {
 		c.readErr = c.streamErr(err) // the stream broke, not just this value
@@ -178,6 +182,12 @@ type gobLimitReader struct {
 	remain  int  // bytes of the current message, prefix included, not yet passed on
 	started bool // the first byte has been checked
 	err     error
+
+	// While a body is decoded, amp is gobAmp of its type, and a message
+	// that amp times its size would pass its budget (ratio times its size)
+	// is skipped and refused. Zero while a header is decoded.
+	amp   int64
+	ratio int
 }
 
 // begin reads the length prefix of the next message without consuming it.
@@ -213,13 +223,26 @@ func (g *gobLimitReader) begin() error {
 	if size > uint64(g.max) {
 		return fmt.Errorf("%w: gob message of %d bytes, limit %d", ErrFrameTooLarge, size, g.max)
 	}
+	if n := int64(size); g.amp > int64(g.ratio) && n*g.amp > max(int64(g.ratio)*n, gobMinBudget) {
+		if _, err := g.br.Discard(prefix + int(size)); err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
+		return gobBudgetError(int(size), g.amp, g.ratio)
+	}
 	g.remain = prefix + int(size)
 	return nil
 }
 
 func (g *gobLimitReader) Read(p []byte) (int, error) {
 	if g.err == nil && g.remain == 0 {
-		g.err = g.begin()
+		if err := g.begin(); errors.Is(err, ErrDecodeBudget) {
+			return 0, err // that message is skipped: the stream goes on
+		} else {
+			g.err = err
+		}
 	}
 	if g.err != nil {
 		return 0, g.err

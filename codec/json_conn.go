@@ -23,6 +23,7 @@ func (c jsonCodec) NewConn(rwc io.ReadWriteCloser, opts *Options) Conn {
 	jc.fr = newFrameReader(rwc, opts.maxFrameSize())
 	jc.fw.w, jc.fw.framePerWrite = rwc, WritesMessages(rwc, opts)
 	jc.enc = json.NewEncoder(&jc.fw)
+	jc.budget.ratio = opts.decodeRatio()
 	return jc
 }
 
@@ -42,6 +43,8 @@ type jsonConn struct {
 	batchLeft atomic.Bool // queue is not empty, for ReadAhead
 	cur       jsonIn      // the message whose body ReadBody reads
 	readErr   error
+	budget    decodeBudget // of the frame whose messages are queued
+	cursor    jsonCursor   // reused by the budget walk
 
 	fw  frameWriter
 	enc *json.Encoder
@@ -56,6 +59,12 @@ type jsonConn struct {
 	closeOnce sync.Once
 	closeErr  error
 }
+
+// batchElemCost is what each message of a JSON-RPC 2.0 batch costs to hold
+// until it is answered, charged to the frame's decode budget: its place in
+// the queue, its pending entry and id, and its share of the answer array.
+// Measured in TestDecodeBudgetBatch.
+const batchElemCost = 512
 
 // jsonIn is one message read, waiting to be handed out.
 type jsonIn struct {
@@ -128,6 +137,7 @@ func (c *jsonConn) readFrame() error {
 	}
 	frame, _ := c.fr.need(n)
 	c.fr.consume(n)
+	c.budget.reset(n)
 	if frame[0] != '[' {
 		in, ok, err := c.parse(frame, nil)
 		if ok {
@@ -138,15 +148,22 @@ func (c *jsonConn) readFrame() error {
 	if !c.v2 {
 		return fmt.Errorf("%w: JSON-RPC 1.0 has no batches", ErrMalformed)
 	}
-	var elems []json.RawMessage
-	if err := json.Unmarshal(frame, &elems); err != nil {
+	if !json.Valid(frame) {
+		var v any
+		err := json.Unmarshal(frame, &v)
 		c.queue = append(c.queue, c.reject(nil, nil, codeParseError, "Parse error: "+err.Error()))
 		return nil
 	}
-	if len(elems) == 0 { // answered with one error object, not an array
+	n = jsonEach(frame, nil)
+	if n == 0 { // answered with one error object, not an array
 		c.queue = append(c.queue, c.reject(nil, nil, codeInvalidRequest, "Invalid Request: empty batch"))
 		return nil
 	}
+	if err := c.budget.spend(int64(n)*batchElemCost, 100); err != nil {
+		c.queue = append(c.queue, c.reject(nil, nil, codeInvalidRequest, fmt.Sprintf("Invalid Request: a batch of %d messages in %d bytes: %v", n, len(frame), err)))
+		return nil
+	}
+	elems := jsonElems(frame)
 	batch := &jsonBatch{}
 	for _, e := range elems {
 		in, ok, err := c.parse(e, batch)
@@ -348,10 +365,25 @@ func (c *jsonConn) ReadBody(v any) error {
 	if v == nil || len(body) == 0 {
 		return nil
 	}
+	t := targetType(v)
 	if c.cur.h.Kind == Response {
+		if err := c.charge(body, t); err != nil {
+			return err
+		}
 		return json.Unmarshal(body, v)
 	}
-	err := c.decodeParams(v, body)
+	charged := body
+	if body[0] == '[' {
+		if n, first := jsonArrayFirst(body); n == 1 {
+			charged = first // the one param, which decodeParams tries first
+		}
+	}
+	err := c.charge(charged, t)
+	if err != nil {
+		err = fmt.Errorf("%w: %w", ErrInvalidParams, err)
+	} else {
+		err = c.decodeParams(v, body)
+	}
 	if err != nil && c.cur.h.Kind == Request {
 		c.mu.Lock()
 		if call, ok := c.pending[c.cur.h.Seq]; ok {

@@ -23,6 +23,8 @@ const notifyBit = 1 << 63
 type msgpackCodec struct {
 	name   string
 	engine func(*frameWriter) msgpackEngine
+	// cost is what the engine allocates beyond the values it decodes.
+	cost engineCost
 }
 
 func (c msgpackCodec) Name() string { return c.name }
@@ -32,6 +34,7 @@ func (c msgpackCodec) NewConn(rwc io.ReadWriteCloser, opts *Options) Conn {
 	mc.fr = newFrameReader(rwc, opts.maxFrameSize())
 	mc.fw.w, mc.fw.framePerWrite = rwc, WritesMessages(rwc, opts)
 	mc.eng = c.engine(&mc.fw)
+	mc.budget.ratio, mc.cost = opts.decodeRatio(), c.cost
 	return mc
 }
 
@@ -58,6 +61,9 @@ type msgpackConn struct {
 	body     []byte
 	isParams bool
 	readErr  error
+	budget   decodeBudget
+	cost     engineCost
+	cursor   mpCursor // reused by the budget walk
 
 	name      string // the codec's, for errors
 	started   bool   // the first byte has been checked
@@ -92,6 +98,7 @@ func (c *msgpackConn) readHeader(h *Header) error {
 	}
 	frame, _ := c.fr.need(n)
 	c.fr.consume(n)
+	c.budget.reset(n)
 	*h = Header{}
 	c.body, c.isParams = nil, false
 
@@ -185,6 +192,9 @@ func widenMsgid(msgid, last uint64) uint64 {
 // with any msgpack value, into a readable message.
 func (c *msgpackConn) errorText(raw []byte) string {
 	var v any
+	if err := c.charge(raw, nil); err != nil {
+		return fmt.Sprintf("msgpack-rpc error (%d bytes, not decoded: %v)", len(raw), err)
+	}
 	if err := c.eng.decode(raw, &v); err != nil {
 		return fmt.Sprintf("msgpack-rpc error (undecodable: %v)", err)
 	}
@@ -197,8 +207,19 @@ func (c *msgpackConn) ReadBody(v any) error {
 	if v == nil || body == nil {
 		return nil
 	}
+	t := targetType(v)
 	if !c.isParams {
+		if err := c.charge(body, t); err != nil {
+			return err
+		}
 		return c.eng.decode(body, v)
+	}
+	charged := body
+	if n, off, ok := mpArrayLen(body, 0); ok && n == 1 {
+		charged = body[off:] // the one param, which decodeParams tries first
+	}
+	if err := c.charge(charged, t); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidParams, err)
 	}
 	return decodeParams(v, body, c.eng.decode)
 }

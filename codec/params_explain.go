@@ -67,18 +67,29 @@ func mpElems(b []byte, off, n int) [][]byte {
 
 // jsonElems splits the elements of a JSON array.
 func jsonElems(arr []byte) [][]byte {
-	var elems [][]byte
+	elems := make([][]byte, 0, jsonEach(arr, nil))
+	jsonEach(arr, func(e []byte) { elems = append(elems, e) })
+	return elems
+}
+
+// jsonEach calls f, if not nil, with each element of the valid JSON array
+// arr, in place, and returns how many there are.
+func jsonEach(arr []byte, f func([]byte)) int {
+	n := 0
 	i := skipJSONSpace(arr, 1)
 	for i < len(arr) && arr[i] != ']' {
 		end := skipJSONValue(arr, i)
 		if end <= i {
-			return nil
+			return n
 		}
-		elems = append(elems, arr[i:end])
+		if f != nil {
+			f(arr[i:end])
+		}
+		n++
 		i = skipJSONSpace(arr, end)
 		if i < len(arr) && arr[i] == ',' {
 			i = skipJSONSpace(arr, i+1)
 		}
 	}
-	return elems
+	return n
 }

@@ -1,0 +1,107 @@
+package codec
+
+import (
+	"reflect"
+
+	ugorji "github.com/ugorji/go/codec"
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+// mpCursor walks a msgpack value that scanMsgpack accepted, so every count
+// it declares is backed by bytes.
+type mpCursor struct {
+	b     []byte
+	off   int
+	stack []uint64 // children left in each open container
+}
+
+func (c *mpCursor) next() (wireValue, error) {
+	if c.off >= len(c.b) {
+		return wireValue{}, errOverBudget // cannot happen in a scanned frame
+	}
+	b := c.b[c.off]
+	lenBytes, fixed, children, ok := msgpackSizes(b)
+	if !ok || c.off+1+lenBytes > len(c.b) {
+		return wireValue{}, errOverBudget
+	}
+	n := msgpackCount(b, c.b[c.off+1:c.off+1+lenBytes])
+	start := c.off + 1 + lenBytes + fixed
+	c.off = start
+	var v wireValue
+	switch {
+	case children > 0:
+		v.kind, v.n = wireArray, int(n)
+		if children == 2 {
+			v.kind = wireMap
+		}
+		c.stack = append(c.stack, n*uint64(children))
+		return v, nil
+	case b == 0xc0:
+		v.kind = wireNil
+	case b <= 0x7f || b == 0xc2 || b == 0xc3 || b == 0xcc:
+		v.kind = wireScalar // Go boxes bools and integers under 256 without allocating
+	case b >= 0xe0, b >= 0xca && b <= 0xd3:
+		v.kind = wireNumber
+	case b >= 0xa0 && b <= 0xbf, b >= 0xd9 && b <= 0xdb:
+		v.kind, v.n = wireString, int(n)
+	case b >= 0xc4 && b <= 0xc6:
+		v.kind, v.n = wireBinary, int(n)
+	default: // ext, fixext
+		v.kind, v.n = wireOther, int(n)+fixed
+	}
+	if int(n) > len(c.b)-start {
+		return wireValue{}, errOverBudget
+	}
+	if v.kind == wireString {
+		v.key = c.b[start : start+int(n)]
+	}
+	if v.kind == wireString || v.kind == wireBinary || b >= 0xc7 && b <= 0xc9 {
+		c.off += int(n)
+	}
+	return v, nil
+}
+
+func (c *mpCursor) more() bool {
+	top := len(c.stack) - 1
+	if top < 0 {
+		return false
+	}
+	if c.stack[top] == 0 {
+		c.stack = c.stack[:top]
+		return false
+	}
+	c.stack[top]--
+	return true
+}
+
+var (
+	mpCustomDecoderType = reflect.TypeFor[msgpack.CustomDecoder]()
+	mpUnmarshalerType   = reflect.TypeFor[msgpack.Unmarshaler]()
+	ugorjiSelferType    = reflect.TypeFor[ugorji.Selfer]()
+)
+
+// What the msgpack engines allocate beyond the values they decode.
+var (
+	vmihailencoCost = engineCost{overhead: 110, perElem: 14, perContainer: 16}
+	ugorjiCost      = engineCost{overhead: 110, perElem: 40, perContainer: 24, perStruct: 150}
+)
+
+// decodesItself reports whether pt has a msgpack decoding method of its own.
+func decodesItself(pt reflect.Type) bool {
+	return pt.Implements(mpCustomDecoderType) || pt.Implements(mpUnmarshalerType) || pt.Implements(ugorjiSelferType)
+}
+
+// charge spends from the frame's budget what decoding the value b into a
+// value of type t takes.
+func (c *msgpackConn) charge(b []byte, t reflect.Type) error {
+	if c.budget.ratio == 0 || c.budget.cheap(len(b), t) {
+		return nil
+	}
+	c.cursor = mpCursor{b: b, stack: c.cursor.stack[:0]}
+	w := budgetWalk{cur: &c.cursor, engine: c.cost, limit: c.budget.limit(c.cost.overhead)}
+	w.value(t)
+	if w.err != nil {
+		w.cost = w.limit + 1
+	}
+	return c.budget.spend(w.cost, c.cost.overhead)
+}
