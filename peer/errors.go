@@ -20,6 +20,9 @@ var (
 	ErrDraining = errors.New("peer: shutting down: request refused")
 	// ErrIdle: nothing arrived within Options.IdleTimeout.
 	ErrIdle = errors.New("peer: idle timeout")
+	// ErrNoFirstFrame: no whole frame arrived within
+	// Options.FirstFrameTimeout of the connection's start.
+	ErrNoFirstFrame = errors.New("peer: no frame arrived in time")
 	// ErrWriteTimeout: a write to the stream made no progress within
 	// Options.WriteTimeout, or the other end sent requests without reading
 	// the answers; the peer ended.

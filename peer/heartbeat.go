@@ -2,13 +2,23 @@ package peer
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
-// touch records that a frame arrived, for the idle timeout.
+// touch records that a frame arrived, for the idle timeout and the first
+// frame's deadline.
 func (p *Peer) touch() {
 	if p.opts.IdleTimeout > 0 {
 		p.lastRead.Store(time.Now().UnixNano())
+	}
+}
+
+// firstFrame records that a whole frame arrived: the first frame's
+// deadline is met.
+func (p *Peer) firstFrame() {
+	if !p.gotFrame.Load() {
+		p.gotFrame.Store(true)
 	}
 }
 
@@ -17,6 +27,14 @@ func (p *Peer) touch() {
 func (p *Peer) startTimers() {
 	p.timersMu.Lock()
 	defer p.timersMu.Unlock()
+	if d := p.opts.FirstFrameTimeout; d > 0 {
+		p.timers = append(p.timers, time.AfterFunc(d, func() {
+			if !p.gotFrame.Load() {
+				p.log.Warn("peer: closing a connection that sent no frame", "within", d)
+				p.fail(fmt.Errorf("%w: none within %v", ErrNoFirstFrame, d))
+			}
+		}))
+	}
 	if p.opts.IdleTimeout > 0 {
 		var check func()
 		var t *time.Timer

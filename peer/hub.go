@@ -53,6 +53,8 @@ type Hub struct {
 	bind  Binder
 	opts  HubOptions
 	log   *slog.Logger
+	// peerOpts are opts.Peer with the hub's defaults: a FirstFrameTimeout.
+	peerOpts *Options
 
 	mu        sync.Mutex
 	peers     map[*Peer]struct{}
@@ -78,6 +80,14 @@ func NewHub(c codec.Codec, bind Binder, opts *HubOptions) *Hub {
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
+	po := Options{}
+	if h.opts.Peer != nil {
+		po = *h.opts.Peer
+	}
+	if po.FirstFrameTimeout == 0 {
+		po.FirstFrameTimeout = DefaultFirstFrameTimeout
+	}
+	h.peerOpts = &po
 	return h
 }
 
@@ -154,7 +164,7 @@ func (h *Hub) Add(rwc io.ReadWriteCloser) (*Peer, error) {
 	h.count++
 	h.conns.Add(1)
 	h.mu.Unlock()
-	p, err := newPeer(rwc, h.codec, h.bind, h.opts.Peer, h.register, h.unregister)
+	p, err := newPeer(rwc, h.codec, h.bind, h.peerOpts, h.register, h.unregister)
 	if err != nil {
 		h.mu.Lock()
 		h.count--

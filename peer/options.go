@@ -76,6 +76,16 @@ type Options struct {
 	// the other side that is well below it.
 	IdleTimeout time.Duration
 
+	// FirstFrameTimeout closes the connection with ErrNoFirstFrame unless
+	// one whole frame has arrived within this long of the peer's start, so
+	// that a connection that sends nothing, or half a frame, is not held
+	// for ever. For a peer a Hub accepts, zero means
+	// DefaultFirstFrameTimeout; for one made with New, zero means never.
+	// Negative means never. A worker that waits silently to be called
+	// must be called or greet within it: a Redialer greets (see
+	// RedialOptions.NoGreeting).
+	FirstFrameTimeout time.Duration
+
 	// Heartbeat sends a notification of HeartbeatMethod this often, so that
 	// the other side's IdleTimeout sees a live peer. Zero means none.
 	Heartbeat time.Duration
@@ -84,6 +94,12 @@ type Options struct {
 	// for handler panics, which go to slog.Default().
 	Logger *slog.Logger
 }
+
+// DefaultFirstFrameTimeout is a Hub's FirstFrameTimeout when its peers'
+// Options leave it zero: long enough for any client to send its first
+// request over a slow link, short enough that silent connections do not
+// pile up.
+const DefaultFirstFrameTimeout = 30 * time.Second
 
 // HeartbeatMethod is the method a heartbeat notifies. No service has it:
 // receivers drop it, as they drop any notification for an unknown method.

@@ -28,6 +28,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/duplexrpc/duplex/codec"
@@ -77,6 +78,7 @@ type Peer struct {
 	spare    atomic.Bool  // a goroutine waits on wake to be the next reader
 	wake     chan struct{}
 	lastRead atomic.Int64 // unix nanoseconds of the last frame read, for IdleTimeout
+	gotFrame atomic.Bool  // a whole frame has arrived, for FirstFrameTimeout
 	timers   []*time.Timer
 	timersMu sync.Mutex
 
@@ -199,6 +201,10 @@ func (p *Peer) fail(err error) { p.end(err, true) }
 func (p *Peer) end(err error, closeNow bool) {
 	p.once.Do(func() {
 		switch {
+		case (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)) && !p.gotFrame.Load():
+			// Nothing ever came: the likeliest cause is the wrong codec,
+			// which the other end saw in our first frame and hung up on.
+			err = fmt.Errorf("%w: the other end closed it before sending anything (does it speak %s? was it full?)", ErrClosed, p.codec.Name())
 		case err == nil, errors.Is(err, io.EOF):
 			err = fmt.Errorf("%w: the other end closed it", ErrClosed)
 		case !errors.Is(err, ErrClosed):

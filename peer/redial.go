@@ -75,6 +75,13 @@ type RedialOptions struct {
 	// redial, such as announcing itself to the master. The peer already
 	// serves. If the peer ends during OnConnect, the Redialer redials.
 	OnConnect func(*Peer)
+	// NoGreeting stops the Redialer from sending a HeartbeatMethod
+	// notification when nothing has arrived within GreetingDelay of a
+	// connect. The greeting is what keeps a worker that waits silently to
+	// be called from being closed by the master Hub's FirstFrameTimeout;
+	// leave it on unless the other end cannot bear an unknown
+	// notification.
+	NoGreeting bool
 	// OnState, if set, is called on every change of state, in order, with
 	// the error that caused it (nil for Connecting and Connected). It must
 	// not block for long.
@@ -103,6 +110,7 @@ type Redialer struct {
 	mu      sync.Mutex
 	state   State
 	current *Peer
+	stopErr error         // why it stopped, once Stopped
 	changed chan struct{} // closed and replaced on every change
 }
 
@@ -134,6 +142,9 @@ func (r *Redialer) run(ctx context.Context) {
 	for failures := 0; ; {
 		r.setState(Connecting, nil, nil)
 		p, err := r.connect(ctx)
+		if err == nil && !r.opts.NoGreeting {
+			greet(p)
+		}
 		if err == nil && r.opts.OnConnect != nil {
 			r.opts.OnConnect(p)
 		}
@@ -199,6 +210,9 @@ func (r *Redialer) backoff(failures int) time.Duration {
 func (r *Redialer) setState(s State, p *Peer, err error) {
 	r.mu.Lock()
 	r.state, r.current = s, p
+	if s == Stopped {
+		r.stopErr = err
+	}
 	close(r.changed)
 	r.changed = make(chan struct{})
 	r.mu.Unlock()
@@ -215,17 +229,26 @@ func (r *Redialer) State() State {
 }
 
 // Peer waits until a peer is connected and returns it, or returns an error
-// when ctx ends or the redialer is closed. The peer may end at any time;
-// calls on it then fail with ErrClosed, and Peer returns the next one.
+// when ctx ends or the redialer has stopped: ErrClosed, wrapping the reason
+// it stopped for on its own (codec.ErrWrongCodec, a permanent dial error).
+// The peer may end at any time; calls on it then fail with ErrClosed, and
+// Peer returns the next one.
 func (r *Redialer) Peer(ctx context.Context) (*Peer, error) {
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		r.mu.Lock()
-		p, s, changed := r.current, r.state, r.changed
+		p, s, changed, stopErr := r.current, r.state, r.changed, r.stopErr
 		r.mu.Unlock()
 		if s == Stopped {
+			switch {
+			case stopErr == nil, errors.Is(stopErr, context.Canceled):
+			case errors.Is(stopErr, ErrClosed):
+				return nil, fmt.Errorf("peer: redialer stopped: %w", stopErr)
+			default:
+				return nil, fmt.Errorf("%w: redialer stopped: %w", ErrClosed, stopErr)
+			}
 			return nil, ErrClosed
 		}
 		if p != nil && p.Err() == nil {
@@ -245,4 +268,22 @@ func (r *Redialer) Close() error {
 	r.cancel()
 	<-r.stopped
 	return nil
+}
+
+// GreetingDelay is how long a Redialer's peer waits for the other end's
+// first frame before it greets (RedialOptions.NoGreeting). Waiting first
+// lets a master that speaks another codec be the one whose frame is read:
+// the worker then stops with codec.ErrWrongCodec instead of being hung up
+// on. It is far below DefaultFirstFrameTimeout.
+const GreetingDelay = 200 * time.Millisecond
+
+// greet sends a heartbeat notification if no frame has arrived from the
+// other end within GreetingDelay.
+func greet(p *Peer) {
+	t := time.AfterFunc(GreetingDelay, func() {
+		if !p.gotFrame.Load() {
+			p.Notify(p.ctx, HeartbeatMethod, 0)
+		}
+	})
+	context.AfterFunc(p.ctx, func() { t.Stop() })
 }

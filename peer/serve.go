@@ -101,6 +101,7 @@ func (p *Peer) read() bool {
 			p.out.readerAhead.Store(true)
 		}
 		p.touch()
+		p.firstFrame()
 		var err error
 		switch h.Kind {
 		case codec.Response:

@@ -377,3 +377,19 @@ func count(lines []string, line string) int {
 	}
 	return n
 }
+
+// TestWrongCodecEndsWorker starts a worker that speaks msgpack against a
+// jsonrpc2 master: the worker exits non-zero, naming both wire formats,
+// instead of redialing for ever.
+func TestWrongCodecEndsWorker(t *testing.T) {
+	t.Parallel()
+	_, addr := mustStartMaster(t, "127.0.0.1:0", "jsonrpc2")
+	worker := start(t, masterworker, "worker", "-connect", addr, "-codec", "msgpack", "-name", "w")
+	err := worker.wait(t)
+	if err == nil {
+		t.Fatal("worker exited 0; want a failure")
+	}
+	if out := worker.stderr.String(); !strings.Contains(out, "look like JSON") || !strings.Contains(out, "this end speaks msgpack") {
+		t.Fatalf("worker's stderr = %q; want it to name JSON and msgpack", out)
+	}
+}

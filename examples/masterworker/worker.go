@@ -54,6 +54,9 @@ func (w *worker) run(ctx context.Context) error {
 	defer r.Close()
 	for {
 		p, err := r.Peer(ctx) // the next connection, once it is up
+		if errors.Is(err, codec.ErrWrongCodec) {
+			return err // the master speaks another codec: no redial mends it
+		}
 		if err != nil {
 			return stopped(ctx)
 		}
@@ -67,7 +70,7 @@ func (w *worker) run(ctx context.Context) error {
 }
 
 // stopped is what run returns once its context has ended: nil when the
-// worker was interrupted, the dial error when it gave up.
+// worker was interrupted, the reason when it gave up.
 func stopped(ctx context.Context) error {
 	if cause := context.Cause(ctx); badAddress(cause) {
 		return cause
