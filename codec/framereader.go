@@ -21,6 +21,56 @@ type frameReader struct {
 	max        int // the largest frame
 	err        error
 	ahead      atomic.Bool // unread bytes are buffered; read from any goroutine
+
+	// spilled is the front of a long frame that a scanner moved out of
+	// buf (see spill), in order; spilledLen their total length.
+	spilled    [][]byte
+	spilledLen int
+}
+
+// spillAt is how long the unread front of a frame may grow in buf before a
+// scanner that can (scanJSON) spills it: past it, buf stops doubling, and
+// a frame is gathered in pieces that are copied once, when it is whole.
+// Doubling to the frame limit allocated twice the limit for a frame that
+// never ends; spilling allocates the limit plus about 4*spillAt (buf's
+// growth to 2*spillAt). Only limits above 4*spillAt spill: under them,
+// doubling costs no more.
+const spillAt = 256 << 10
+
+// spills reports whether a scanner should spill a frame front of n bytes.
+func (fr *frameReader) spills(n int) bool { return n >= spillAt && fr.max > 4*spillAt }
+
+// spill moves the first n unread bytes, the front of a frame whose end has
+// not been found yet, out of the buffer, so that the buffer can be reused
+// for the rest. It fails when the frame has passed the frame limit.
+func (fr *frameReader) spill(n int) error {
+	if fr.spilledLen+n > fr.max {
+		return fmt.Errorf("%w: more than %d bytes", ErrFrameTooLarge, fr.max)
+	}
+	fr.spilled = append(fr.spilled, append([]byte(nil), fr.buf[fr.start:fr.start+n]...))
+	fr.spilledLen += n
+	fr.start += n
+	return nil
+}
+
+// take returns the frame whose length a scanner found, spilled front
+// included, as one slice, and consumes it. The slice is valid until the
+// next call to need.
+func (fr *frameReader) take(n int) []byte {
+	if fr.spilled == nil {
+		b, _ := fr.need(n)
+		fr.consume(n)
+		return b
+	}
+	frame := make([]byte, 0, n)
+	for _, piece := range fr.spilled {
+		frame = append(frame, piece...)
+	}
+	rest := n - fr.spilledLen
+	frame = append(frame, fr.buf[fr.start:fr.start+rest]...)
+	fr.spilled, fr.spilledLen = nil, 0
+	fr.consume(rest)
+	return frame
 }
 
 func newFrameReader(r io.Reader, max int) *frameReader {
@@ -35,7 +85,7 @@ func (fr *frameReader) need(n int) ([]byte, error) {
 	if fr.end-fr.start >= n {
 		return fr.buf[fr.start : fr.start+n], nil
 	}
-	if n > fr.max {
+	if n+fr.spilledLen > fr.max {
 		return nil, fmt.Errorf("%w: more than %d bytes", ErrFrameTooLarge, fr.max)
 	}
 	if fr.err != nil {

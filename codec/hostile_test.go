@@ -252,3 +252,37 @@ func TestBadBodyFailsOneCall(t *testing.T) {
 		})
 	}
 }
+
+// TestJSONLongFrameAllocations checks what reading a long JSON frame
+// allocates with the default 16 MiB limit: a frame that never ends past the
+// limit at most the limit plus 2 MiB (doubling the buffer up to the limit
+// took twice the limit), and a whole 8 MiB frame at most twice its size
+// plus 2 MiB (doubling took up to four times).
+func TestJSONLongFrameAllocations(t *testing.T) {
+	read := func(input []byte) (uint64, codec.Header, error) {
+		conn := codec.JSONRPC2.NewConn(readerConn{bytes.NewReader(input)}, nil)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		var h codec.Header
+		err := conn.ReadHeader(&h)
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc, h, err
+	}
+	endless := append([]byte(`{"method":"`), bytes.Repeat([]byte("a"), codec.DefaultMaxFrameSize+1<<20)...)
+	alloc, _, err := read(endless)
+	if !errors.Is(err, codec.ErrFrameTooLarge) {
+		t.Fatalf("a 17 MiB string: error = %v; want ErrFrameTooLarge", err)
+	}
+	if limit := uint64(codec.DefaultMaxFrameSize + 2<<20); alloc > limit {
+		t.Errorf("a 17 MiB string allocated %d bytes; want at most %d (the limit plus 2 MiB)", alloc, limit)
+	}
+	long := []byte(`{"jsonrpc":"2.0","method":"Echo.String","params":["` + strings.Repeat("x", 8<<20) + `"],"id":1}`)
+	alloc, h, err := read(long)
+	if err != nil || h.ServiceMethod != "Echo.String" {
+		t.Fatalf("an 8 MiB frame: header %+v, error %v", h, err)
+	}
+	if limit := uint64(2*len(long) + 2<<20); alloc > limit {
+		t.Errorf("an 8 MiB frame allocated %d bytes to read; want at most %d", alloc, limit)
+	}
+}

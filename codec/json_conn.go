@@ -135,8 +135,7 @@ func (c *jsonConn) readFrame() error {
 	if err != nil {
 		return err
 	}
-	frame, _ := c.fr.need(n)
-	c.fr.consume(n)
+	frame := c.fr.take(n)
 	c.budget.reset(n)
 	if frame[0] != '[' {
 		in, ok, err := c.parse(frame, nil)

@@ -11,7 +11,8 @@ func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c =
 // scanJSON returns the length of the JSON object or array at the front of
 // fr, after dropping the white space before it. It reads only as far as the
 // value goes, and fails once the value passes the frame limit or nests
-// deeper than maxDepth. Only the brackets and strings are tracked: the
+// deeper than maxDepth. A frame longer than spillAt is gathered in pieces
+// (frameReader.spill): take the frame with frameReader.take. Only the brackets and strings are tracked: the
 // bytes in between are checked when the frame is decoded.
 func scanJSON(fr *frameReader) (int, error) {
 	for {
@@ -35,6 +36,12 @@ func scanJSON(fr *frameReader) (int, error) {
 	depth, inString, escaped := 0, false, false
 	for i := 0; ; {
 		if i == fr.buffered() {
+			if fr.spills(i) { // a long frame: gather it in pieces
+				if err := fr.spill(i); err != nil {
+					return 0, err
+				}
+				i = 0
+			}
 			if _, err := fr.need(i + 1); err != nil {
 				return 0, err
 			}
@@ -60,10 +67,10 @@ func scanJSON(fr *frameReader) (int, error) {
 				open[depth] = c + 2 // '}' is '{'+2, ']' is '['+2
 			case c == '}' || c == ']':
 				if c != open[depth] {
-					return i + j + 1, nil
+					return fr.spilledLen + i + j + 1, nil
 				}
 				if depth--; depth == 0 {
-					return i + j + 1, nil
+					return fr.spilledLen + i + j + 1, nil
 				}
 			}
 		}
