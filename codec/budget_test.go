@@ -153,9 +153,13 @@ func TestDecodeBudget(t *testing.T) {
 				// Without the budget the frame decodes: a refusal was the
 				// budget's, not a failure of the frame.
 				if err != nil {
-					if _, err := decodeAllocs(t, c, frame, s.target(), &codec.Options{MaxDecodeRatio: -1}); err != nil {
+					free, err := decodeAllocs(t, c, frame, s.target(), &codec.Options{MaxDecodeRatio: -1})
+					if err != nil {
 						t.Errorf("with MaxDecodeRatio -1: %v", err)
 					}
+					t.Logf("%d-byte frame refused, allocating %d bytes; without the budget it allocates %.1fx", len(frame), alloc, float64(free)/float64(len(frame)))
+				} else {
+					t.Logf("%d-byte frame decoded, allocating %.1fx", len(frame), float64(alloc)/float64(len(frame)))
 				}
 			})
 		}
