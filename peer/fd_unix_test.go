@@ -5,6 +5,9 @@ package peer_test
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"net"
@@ -20,7 +23,12 @@ import (
 	"github.com/duplexrpc/duplex/internal/rpctest"
 	"github.com/duplexrpc/duplex/peer"
 	"github.com/duplexrpc/duplex/transport"
+	"github.com/duplexrpc/duplex/transport/transporttest"
 )
+
+// fdCertEnv names the certificate and key files, "cert:key", of a child
+// that serves tls.
+const fdCertEnv = "DUPLEX_FD_CERT"
 
 // fdChildEnv names the address a re-executed test binary serves on, with
 // its file descriptors limited.
@@ -42,7 +50,17 @@ func fdChild(addr string) int {
 		fmt.Println("error:", err)
 		return 1
 	}
-	ln, err := transport.Listen(context.Background(), addr, nil)
+	var opts *transport.Options
+	if files := os.Getenv(fdCertEnv); files != "" {
+		certFile, keyFile, _ := strings.Cut(files, ":")
+		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			fmt.Println("error:", err)
+			return 1
+		}
+		opts = &transport.Options{TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}}}
+	}
+	ln, err := transport.Listen(context.Background(), addr, opts)
 	if err != nil {
 		fmt.Println("error:", err)
 		return 1
@@ -64,9 +82,13 @@ func fdChild(addr string) int {
 // ends, a good client connects and calls within 2 s, on every scheme: the
 // Hub backs off and keeps its listener.
 func TestAcceptSurvivesFDExhaustion(t *testing.T) {
+	ca := transporttest.NewCA(t, "fd test CA")
+	certEnv := writeCert(t, ca.Issue(t, "fd test server", "127.0.0.1"))
+	clientOpts := &transport.Options{TLSConfig: &tls.Config{RootCAs: ca.Pool()}}
 	for _, addr := range []string{
 		"tcp://127.0.0.1:0",
 		"unix://" + filepath.Join(t.TempDir(), "fd.sock"),
+		"tls://127.0.0.1:0",
 		"ws://127.0.0.1:0/rpc",
 		"http://127.0.0.1:0/rpc",
 	} {
@@ -74,7 +96,7 @@ func TestAcceptSurvivesFDExhaustion(t *testing.T) {
 		t.Run(scheme, func(t *testing.T) {
 			t.Parallel()
 			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			cmd.Env = append(os.Environ(), fdChildEnv+"="+addr)
+			cmd.Env = append(os.Environ(), fdChildEnv+"="+addr, fdCertEnv+"="+certEnv)
 			stdin, _ := cmd.StdinPipe()
 			stdout, _ := cmd.StdoutPipe()
 			cmd.Stderr = os.Stderr
@@ -114,7 +136,7 @@ func TestAcceptSurvivesFDExhaustion(t *testing.T) {
 			start := time.Now()
 			var got int
 			for {
-				got, err = callOnce(dial)
+				got, err = callOnce(dial, clientOpts)
 				if err == nil || time.Since(start) > 2*time.Second {
 					break
 				}
@@ -127,11 +149,32 @@ func TestAcceptSurvivesFDExhaustion(t *testing.T) {
 	}
 }
 
+// writeCert writes cert and its key to PEM files and returns their names
+// as fdCertEnv wants them.
+func writeCert(t *testing.T, cert tls.Certificate) string {
+	t.Helper()
+	key, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]})
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: key})
+	if err := os.WriteFile(certFile, certPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, keyPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return certFile + ":" + keyFile
+}
+
 // callOnce dials addr and calls Arith.Multiply(6, 7).
-func callOnce(addr string) (int, error) {
+func callOnce(addr string, opts *transport.Options) (int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	conn, err := transport.Dial(ctx, addr, nil)
+	conn, err := transport.Dial(ctx, addr, opts)
 	if err != nil {
 		return 0, err
 	}
