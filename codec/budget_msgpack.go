@@ -82,7 +82,7 @@ var (
 
 // What the msgpack engines allocate beyond the values they decode.
 var (
-	vmihailencoCost = engineCost{overhead: 110, perElem: 14, perContainer: 16}
+	vmihailencoCost = engineCost{overhead: 115, perContainer: 24}
 	ugorjiCost      = engineCost{overhead: 110, perElem: 40, perContainer: 24, perStruct: 150}
 )
 
