@@ -141,12 +141,11 @@ func (c *wireConn) Read(b []byte) (int, error) {
 	return n, err
 }
 
+// Write dumps b before it writes it, so that an answer read meanwhile is
+// never dumped before its request.
 func (c *wireConn) Write(b []byte) (int, error) {
-	n, err := c.Conn.Write(b)
-	if n > 0 {
-		c.out.feed(b[:n])
-	}
-	return n, err
+	c.out.feed(b)
+	return c.Conn.Write(b)
 }
 
 // WritesMessages makes the wrapper a codec.MessageWriter like the

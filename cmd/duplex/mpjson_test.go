@@ -77,7 +77,7 @@ func TestMsgpackToJSONShortAndBad(t *testing.T) {
 		}
 	}
 	for _, b := range [][]byte{
-		{0xdb, 0xff, 0xff, 0xff, 0xff, 'a'}, // a 4 GiB string, 1 byte of it
+		{0xdb, 0xff, 0xff, 0xff, 0xff, 'a'},  // a 4 GiB string, 1 byte of it
 		{0xdd, 0xff, 0xff, 0xff, 0xff, 0x01}, // 4 billion elements, 1 of them
 	} {
 		if _, _, err := msgpackToJSON(nil, b); !errors.Is(err, errShort) {

@@ -5,12 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/duplexrpc/duplex/codec"
 	"github.com/duplexrpc/duplex/peer"
+	ugorji "github.com/ugorji/go/codec"
 	"github.com/vmihailenco/msgpack/v5"
 )
 
@@ -155,7 +158,7 @@ func orNull(raw json.RawMessage) json.RawMessage {
 type msgpackWire struct{}
 
 func (msgpackWire) codec() codec.Codec                    { return codec.Msgpack }
-func (msgpackWire) args(p params) (any, error)            { return argsWith(p, goValue) }
+func (msgpackWire) args(p params) (any, error)            { return argsWith(p, sortedMsgpack) }
 func (msgpackWire) newValue() any                         { return new(msgpack.RawMessage) }
 func (msgpackWire) toJSON(v any) (json.RawMessage, error) { return rawToJSON(*v.(*msgpack.RawMessage)) }
 
@@ -176,13 +179,30 @@ func (msgpackWire) serve(r *peer.Registry, h handler) {
 			*reply = arg
 			return nil
 		}
-		v, err := goValue(a.value)
-		if err != nil {
-			return err
+		v, err := sortedMsgpack(a.value)
+		if err == nil {
+			*reply = v.(msgpack.RawMessage)
 		}
-		*reply, err = msgpack.Marshal(v)
 		return err
 	})
+}
+
+// sortedMsgpack encodes JSON as msgpack, with the keys of every map
+// sorted, so that the same JSON is always the same bytes (and the same
+// wire dump).
+func sortedMsgpack(text json.RawMessage) (any, error) {
+	v, err := goValue(text)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	enc := msgpack.NewEncoder(&b)
+	enc.SetSortMapKeys(true)
+	enc.UseCompactInts(true)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return msgpack.RawMessage(b.Bytes()), nil
 }
 
 // rawToJSON is the JSON of one whole msgpack value.
@@ -201,7 +221,7 @@ func rawToJSON(raw []byte) (json.RawMessage, error) {
 type ugorjiWire struct{}
 
 func (ugorjiWire) codec() codec.Codec         { return codec.MsgpackUgorji }
-func (ugorjiWire) args(p params) (any, error) { return argsWith(p, goValue) }
+func (ugorjiWire) args(p params) (any, error) { return argsWith(p, ugorjiValue) }
 func (ugorjiWire) newValue() any              { return new(any) }
 func (ugorjiWire) toJSON(v any) (json.RawMessage, error) {
 	return marshalJSON(jsonable(*v.(*any)))
@@ -221,9 +241,41 @@ func (ugorjiWire) serve(r *peer.Registry, h handler) {
 			*reply = arg
 			return nil
 		}
-		*reply, err = goValue(a.value)
+		*reply, err = ugorjiValue(a.value)
 		return err
 	})
+}
+
+// ugorjiValue is goValue with every map a sortedMap, so that the same JSON
+// is always the same bytes, as over msgpack.
+func ugorjiValue(text json.RawMessage) (any, error) {
+	v, err := goValue(text)
+	return sortMaps(v), err
+}
+
+// sortedMap is a map's keys and values in turn, sorted by key, which
+// ugorji encodes as a map (it is a ugorji.MapBySlice).
+type sortedMap []any
+
+func (sortedMap) MapBySlice() {}
+
+var _ ugorji.MapBySlice = sortedMap(nil)
+
+func sortMaps(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		keys := slices.Sorted(maps.Keys(x))
+		m := make(sortedMap, 0, 2*len(keys))
+		for _, k := range keys {
+			m = append(m, k, sortMaps(x[k]))
+		}
+		return m
+	case []any:
+		for i := range x {
+			x[i] = sortMaps(x[i])
+		}
+	}
+	return v
 }
 
 // goValue turns JSON into the Go values a msgpack engine encodes as that
