@@ -172,9 +172,8 @@ func (r *Registry) find(serviceMethod string) (*service, *method, error) {
 	return svc, m, nil
 }
 
-// Methods lists the methods the Registry serves, sorted by name. It is
-// what an introspection service would publish; the Registry itself never
-// sends it to anyone.
+// Methods lists the methods the Registry serves, sorted by name. The
+// Registry sends it to nobody unless RegisterIntrospection asks it to.
 func (r *Registry) Methods() []MethodInfo {
 	var list []MethodInfo
 	for _, svc := range *r.services.Load() {
