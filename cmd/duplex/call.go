@@ -153,10 +153,10 @@ func callOnce(ctx context.Context, e *env, o *options, w wire, p *peer.Peer, con
 		return &failure{code: exitConn, kind: kindTimeout, method: method, err: fmt.Errorf("not sent within %v", o.timeout)}
 	case errors.Is(err, context.DeadlineExceeded):
 		return timeoutError(method, o.timeout)
-	case errors.Is(err, peer.ErrClosed) && conn.silent():
-		return connError(fmt.Errorf("%w (the remote closed the connection without a word: does it speak -codec %s?)", err, o.codec))
-	case err != nil || notify:
-		return err
+	case err != nil:
+		return conn.codecHint(err, o.codec)
+	case notify:
+		return nil
 	}
 	text, err := w.toJSON(reply)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 
 	"github.com/duplexrpc/duplex/codec"
+	"github.com/duplexrpc/duplex/peer"
 	"github.com/duplexrpc/duplex/transport"
 )
 
@@ -126,6 +127,7 @@ type wireConn struct {
 	in, out  *frames
 	n        int // a master's number for the worker on it
 	got      atomic.Int64
+	sent     atomic.Int64
 	eof      atomic.Bool
 }
 
@@ -145,7 +147,9 @@ func (c *wireConn) Read(b []byte) (int, error) {
 // never dumped before its request.
 func (c *wireConn) Write(b []byte) (int, error) {
 	c.out.feed(b)
-	return c.Conn.Write(b)
+	n, err := c.Conn.Write(b)
+	c.sent.Add(int64(n))
+	return n, err
 }
 
 // WritesMessages makes the wrapper a codec.MessageWriter like the
@@ -155,5 +159,14 @@ func (c *wireConn) WritesMessages() bool { return c.messages }
 // silent reports whether the other end sent nothing at all: it may speak
 // another codec.
 func (c *wireConn) silent() bool { return c.got.Load() == 0 }
+
+// codecHint adds to the error of a connection the remote closed without a
+// word that it may speak another codec, unless the error says so already.
+func (c *wireConn) codecHint(err error, codecName string) error {
+	if !errors.Is(err, peer.ErrClosed) || !c.silent() || strings.Contains(err.Error(), "does it speak") {
+		return err
+	}
+	return connError(fmt.Errorf("%w (the remote closed the connection without a word: does it speak -codec %s?)", err, codecName))
+}
 
 var _ codec.MessageWriter = (*wireConn)(nil)

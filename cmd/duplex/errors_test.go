@@ -92,7 +92,7 @@ func TestConnectionErrors(t *testing.T) {
 		t.Parallel()
 		s := startServer(t, listenURL(t, "tcp"), codec.JSONRPC2, false, nil)
 		duplexRun(t, "call", "-codec", "msgpack", s.url, "Arith.Multiply", `{"A": 1, "B": 2}`).
-			want(t, 3, "", "does it speak -codec msgpack?")
+			want(t, 3, "", "does it speak", "msgpack")
 	})
 }
 

@@ -76,10 +76,8 @@ func runList(ctx context.Context, e *env, o *options, args []string) error {
 	case errors.As(err, &remote) && strings.HasPrefix(string(remote), "rpc: can't find"):
 		return &failure{code: exitRemote, kind: kindRemote, method: peer.IntrospectionMethod,
 			err: fmt.Errorf("%w: the remote does not serve introspection (a Go peer opts in with Registry.RegisterIntrospection)", err)}
-	case errors.Is(err, peer.ErrClosed) && conn.silent():
-		return connError(fmt.Errorf("%w (the remote closed the connection without a word: does it speak -codec %s?)", err, o.codec))
 	case err != nil:
-		return classify(peer.IntrospectionMethod, err)
+		return classify(peer.IntrospectionMethod, conn.codecHint(err, o.codec))
 	}
 	if o.jsonOut {
 		text, err := marshalJSON(methods)

@@ -209,3 +209,46 @@ func TestWorkerRedials(t *testing.T) {
 	}
 	w.waitLine(t, "worker: stopped")
 }
+
+// Beats counts the heartbeats a master gets.
+type Beats struct{ got chan struct{} }
+
+// Heartbeat is called by a heartbeat notification, duplex.Heartbeat.
+func (b *Beats) Heartbeat(int, *struct{}) error {
+	b.got <- struct{}{}
+	return nil
+}
+
+// A worker that is not called greets its master, with and without
+// -redial, so that a Hub that closes silent connections keeps it.
+func TestWorkerGreets(t *testing.T) {
+	for _, redial := range []bool{false, true} {
+		t.Run(fmt.Sprint("redial=", redial), func(t *testing.T) {
+			t.Parallel()
+			beats := &Beats{got: make(chan struct{}, 10)}
+			ln, err := transport.Listen(context.Background(), "127.0.0.1:0", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hub := peer.NewHub(codec.Msgpack, func(_ *peer.Peer, r *peer.Registry) error {
+				return r.RegisterName("duplex", beats)
+			}, nil)
+			served := make(chan error, 1)
+			go func() { served <- hub.Serve(ln) }()
+			defer func() {
+				hub.Close()
+				<-served
+			}()
+			args := []string{"worker", "-connect", ln.Addr().String()}
+			if redial {
+				args = append(args, "-redial")
+			}
+			w := start(t, duplex, args...)
+			select {
+			case <-beats.got:
+			case <-time.After(timeout):
+				t.Fatalf("no greeting within %v: %v", timeout, w)
+			}
+		})
+	}
+}
