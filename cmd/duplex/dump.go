@@ -32,7 +32,6 @@ type dumper struct {
 	hex     bool
 	label   string // "worker 2", for a master's connections
 	msgpack bool   // the frames are msgpack values, not JSON
-	now     func() time.Time
 }
 
 // direction returns the frames of one direction, marked by arrow.
@@ -62,7 +61,7 @@ func (f *frames) feed(b []byte) {
 	defer f.mu.Unlock()
 	f.buf = append(f.buf, b...)
 	for len(f.buf) > 0 {
-		frame, text, err := f.next()
+		n, frame, text, err := f.next()
 		if errors.Is(err, errShort) {
 			if len(f.buf) > maxDumped {
 				f.print(f.buf, []byte(fmt.Sprintf("(no whole frame in %d bytes; not shown)", len(f.buf))))
@@ -71,15 +70,12 @@ func (f *frames) feed(b []byte) {
 			return
 		}
 		if err != nil { // not a frame of the codec: show what came, once
-			frame, text = f.buf, []byte(fmt.Sprintf("(not %s: %v) %q", f.format(), err, clip(f.buf, 200)))
+			n, frame, text = len(f.buf), f.buf, []byte(fmt.Sprintf("(not %s: %v) %q", f.format(), err, clip(f.buf, 200)))
 		}
-		if frame != nil {
+		if len(frame) > 0 {
 			f.print(frame, text)
 		}
-		f.buf = f.buf[len(frame):]
-		if len(frame) == 0 { // only white space was left
-			f.buf = f.buf[:0]
-		}
+		f.buf = f.buf[n:]
 	}
 	if cap(f.buf) > 1<<20 {
 		f.buf = nil
@@ -93,44 +89,46 @@ func (f *frames) format() string {
 	return "JSON"
 }
 
-// next finds the frame at the front of f.buf and its text. A JSON frame
-// includes the white space before it; frame is nil when only white space
-// is buffered.
-func (f *frames) next() (frame, text []byte, err error) {
+// next finds the frame at the front of f.buf: the bytes it takes up, the
+// frame's own, and its text. A JSON frame takes up the white space around
+// it too (the newline after it, mostly), which is not the frame's; only
+// white space is no frame.
+func (f *frames) next() (n int, frame, text []byte, err error) {
 	if f.d.msgpack {
 		text, n, err := msgpackToJSON(nil, f.buf)
-		return f.buf[:n], text, err
+		return n, f.buf[:n], text, err
 	}
-	start := len(f.buf) - len(bytes.TrimLeft(f.buf, " \t\r\n"))
+	start := len(f.buf) - len(bytes.TrimLeft(f.buf, jsonSpace))
 	if start == len(f.buf) {
-		return nil, nil, nil
+		return start, nil, nil, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(f.buf))
+	dec := json.NewDecoder(bytes.NewReader(f.buf[start:]))
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return nil, nil, errShort
+			return 0, nil, nil, errShort
 		}
-		return nil, nil, err
+		return 0, nil, nil, err
 	}
 	var compact bytes.Buffer
 	if err := json.Compact(&compact, raw); err != nil {
-		return nil, nil, err
+		return 0, nil, nil, err
 	}
-	return f.buf[:dec.InputOffset()], compact.Bytes(), nil
+	end := start + int(dec.InputOffset())
+	n = len(f.buf) - len(bytes.TrimLeft(f.buf[end:], jsonSpace))
+	return n, f.buf[start:end], compact.Bytes(), nil
 }
+
+// jsonSpace is JSON's white space.
+const jsonSpace = " \t\r\n"
 
 // print writes one frame.
 func (f *frames) print(frame, text []byte) {
-	now := time.Now
-	if f.d.now != nil {
-		now = f.d.now
-	}
 	var line strings.Builder
 	if f.d.label != "" {
 		line.WriteString(f.d.label + " ")
 	}
-	fmt.Fprintf(&line, "%s %s %d bytes %s\n", f.arrow, now().Format("15:04:05.000000"), len(bytes.TrimSpace(frame)), text)
+	fmt.Fprintf(&line, "%s %s %d bytes %s\n", f.arrow, time.Now().Format("15:04:05.000000"), len(frame), text)
 	if f.d.hex {
 		for _, l := range strings.SplitAfter(hex.Dump(frame), "\n") {
 			if l != "" {

@@ -92,6 +92,8 @@ func runList(ctx context.Context, e *env, o *options, args []string) error {
 		fmt.Fprintf(tw, "%s\t%s\t->  %s\n", m.Name, m.Args, m.Reply)
 	}
 	tw.Flush()
-	e.line("%s", strings.TrimSuffix(b.String(), "\n"))
+	if b.Len() > 0 {
+		e.line("%s", strings.TrimSuffix(b.String(), "\n"))
+	}
 	return nil
 }

@@ -166,8 +166,10 @@ func (m *master) bind(p *peer.Peer, r *peer.Registry) error {
 	m.numbers[p] = n
 	m.mu.Unlock()
 	from := ""
-	if ra := p.Conn().(net.Conn).RemoteAddr(); ra != nil && ra.String() != "" && ra.String() != "@" {
-		from = " from " + ra.String()
+	if c, ok := p.Conn().(net.Conn); ok {
+		if ra := c.RemoteAddr(); ra != nil && ra.String() != "" && ra.String() != "@" {
+			from = " from " + ra.String()
+		}
 	}
 	m.e.line("master: worker %d connected%s", n, from)
 	m.w.serve(r, logged(m.e, m.who, echo))
