@@ -25,6 +25,8 @@ wss://host:port/path, or http://host:port/path (net/rpc's HTTP CONNECT).
 
 JSON is the call's argument: one param. For several positional params give
 a JSON array with -params instead; with neither, the call has no params.
+(A Go method takes several params into a slice argument, or, over msgpack,
+into a struct's fields in order.)
   duplex call 127.0.0.1:1234 Arith.Multiply '{"A": 7, "B": 8}'
   duplex call -codec jsonrpc2 ws://127.0.0.1:8080/rpc Calc.Add -params '[1, 2]'
   duplex call -d @args.json unix:///tmp/app.sock Store.Put
@@ -41,7 +43,9 @@ A remote error is printed on stderr and the exit code is 1; with several
 calls, every call is made and the exit code is that of the worst failure.
 There is no -H: the peer engine has no per-call metadata to send it in.
 `,
-	flags: func(fs *flag.FlagSet, o *options) { callFlags(fs, o, "a call") },
+	flags: func(fs *flag.FlagSet, o *options) {
+		callFlags(fs, o, "give up on each call after this `duration` (exit 3); 0 waits for ever")
+	},
 	run: func(ctx context.Context, e *env, o *options, args []string) error {
 		return runCall(ctx, e, o, args, false)
 	},
@@ -61,17 +65,19 @@ Nothing comes back, so a method that does not exist is no error.
   duplex notify -codec jsonrpc2 -batch -d @- ws://127.0.0.1:8080/rpc Log.Line < lines.json
 There is no -H: the peer engine has no per-call metadata to send it in.
 `,
-	flags: func(fs *flag.FlagSet, o *options) { callFlags(fs, o, "sending") },
+	flags: func(fs *flag.FlagSet, o *options) {
+		callFlags(fs, o, "give up sending after this `duration` (exit 3); 0 waits for ever")
+	},
 	run: func(ctx context.Context, e *env, o *options, args []string) error {
 		return runCall(ctx, e, o, args, true)
 	},
 }
 
-func callFlags(fs *flag.FlagSet, o *options, what string) {
+func callFlags(fs *flag.FlagSet, o *options, timeout string) {
 	o.codecFlag(fs)
 	o.paramFlags(fs)
 	fs.BoolVar(&o.batch, "batch", false, "send the calls as one JSON-RPC 2.0 batch (-codec jsonrpc2)")
-	o.timeoutFlags(fs, what)
+	o.timeoutFlags(fs, timeout)
 	o.outputFlags(fs)
 	o.tlsFlags(fs, false)
 }

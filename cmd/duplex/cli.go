@@ -83,8 +83,10 @@ func (o *options) paramFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.data, "d", "", "the params as `JSON` (the argument, as a positional JSON would be); or @FILE, or @- for stdin, each JSON value in it one call")
 }
 
-func (o *options) timeoutFlags(fs *flag.FlagSet, what string) {
-	fs.DurationVar(&o.timeout, "timeout", 0, "give up on "+what+" after this `duration` (exit 3); 0 waits for ever")
+// timeoutFlags declares -timeout, whose usage is given, and
+// -connect-timeout.
+func (o *options) timeoutFlags(fs *flag.FlagSet, usage string) {
+	fs.DurationVar(&o.timeout, "timeout", 0, usage)
 	fs.DurationVar(&o.connectTimeout, "connect-timeout", 10*time.Second, "give up connecting, TLS and WebSocket handshakes included, after this `duration` (exit 3)")
 }
 

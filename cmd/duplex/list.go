@@ -34,7 +34,7 @@ list exits with 1.
 	flags: func(fs *flag.FlagSet, o *options) {
 		o.codecFlag(fs)
 		fs.BoolVar(&o.jsonOut, "json", false, "print the list as JSON, with the Go types too")
-		o.timeoutFlags(fs, "the list")
+		o.timeoutFlags(fs, "give up waiting for the list after this `duration` (exit 3); 0 waits for ever")
 		o.outputFlags(fs)
 		o.tlsFlags(fs, false)
 	},

@@ -52,7 +52,7 @@ interrupted. URL may also be given as the one argument.
 		fs.StringVar(&o.exec, "exec", "", "answer each call with what this shell `command` prints, given the argument on stdin")
 		fs.BoolVar(&o.redial, "redial", false, "dial again after the connection is lost, until interrupted")
 		o.codecFlag(fs)
-		o.timeoutFlags(fs, "each run of -exec's command")
+		o.timeoutFlags(fs, "kill each run of -exec's command after this `duration`, and answer the call with an error; 0 lets it run")
 		o.outputFlags(fs)
 		o.tlsFlags(fs, false)
 	},

@@ -252,3 +252,18 @@ func TestWorkerGreets(t *testing.T) {
 		})
 	}
 }
+
+// -timeout kills a run of -exec's command that takes too long, and the
+// call gets an error that says so.
+func TestWorkerExecTimeout(t *testing.T) {
+	m := startGoMaster(t, listenURL(t, "tcp"), codec.JSONRPC2, nil, func(ctx context.Context, p *peer.Peer) error {
+		var reply string
+		err := p.Call(ctx, "Slow.Sleep", 1, &reply)
+		if want := rpc.ServerError("sleep 30: killed after 200ms"); !errors.Is(err, want) {
+			return fmt.Errorf("Slow.Sleep: %v; want %v", err, want)
+		}
+		return nil
+	})
+	w := start(t, duplex, "worker", "-codec", "jsonrpc2", "-connect", m.url, "-timeout", "200ms", "-exec", "sleep 30")
+	m.await(t, w)
+}
