@@ -16,20 +16,20 @@ func echo(context.Context, string, json.RawMessage) (answer, error) {
 	return answer{echo: true}, nil
 }
 
-// logged prints a line for each call h answers, after who(ctx):
+// logged prints a line with line for each call h answers, after who(ctx):
 //
 //	worker: Echo.Echo "hi" -> "hi"
 //	worker: Jobs.Run {"n":1} -> error: exit status 1: boom
-func logged(e *env, who func(context.Context) string, h handler) handler {
+func logged(line func(format string, args ...any), who func(context.Context) string, h handler) handler {
 	return func(ctx context.Context, method string, arg json.RawMessage) (answer, error) {
 		a, err := h(ctx, method, arg)
 		switch {
 		case err != nil:
-			e.line("%s%s %s -> error: %v", who(ctx), method, brief(arg), err)
+			line("%s%s %s -> error: %v", who(ctx), method, brief(arg), err)
 		case a.echo:
-			e.line("%s%s %s -> %s", who(ctx), method, brief(arg), brief(arg))
+			line("%s%s %s -> %s", who(ctx), method, brief(arg), brief(arg))
 		default:
-			e.line("%s%s %s -> %s", who(ctx), method, brief(arg), brief(a.value))
+			line("%s%s %s -> %s", who(ctx), method, brief(arg), brief(a.value))
 		}
 		return a, err
 	}

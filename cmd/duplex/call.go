@@ -39,12 +39,18 @@ a JSON array per call. Each reply is printed as it comes:
 -batch sends all the calls at once as one JSON-RPC 2.0 batch (-codec
 jsonrpc2 only), and prints the replies in the order of the calls.
 
+A remote that calls back while it answers (a master greeting a worker, say)
+gets the error that nothing is served here, unless -echo answers each of
+its calls with their own argument, as a worker does:
+  duplex call -echo 127.0.0.1:1234 Master.Hello '"me"'
+
 A remote error is printed on stderr and the exit code is 1; with several
 calls, every call is made and the exit code is that of the worst failure.
 There is no -H: the peer engine has no per-call metadata to send it in.
 `,
 	flags: func(fs *flag.FlagSet, o *options) {
 		callFlags(fs, o, "give up on each call after this `duration` (exit 3); 0 waits for ever")
+		fs.BoolVar(&o.echo, "echo", false, "answer the calls the remote makes back, while ours waits, with their own argument, as worker does; each is logged on stderr")
 	},
 	run: func(ctx context.Context, e *env, o *options, args []string) error {
 		return runCall(ctx, e, o, args, false)
@@ -110,7 +116,14 @@ func runCall(ctx context.Context, e *env, o *options, args []string, notify bool
 	if err != nil {
 		return err
 	}
-	p, err := peer.NewWithOptions(conn, w.codec(), nil, nil)
+	var bind peer.Binder
+	if o.echo {
+		bind = func(_ *peer.Peer, r *peer.Registry) error {
+			w.serve(r, logged(e.errLine, func(context.Context) string { return "duplex: answered " }, echo))
+			return nil
+		}
+	}
+	p, err := peer.NewWithOptions(conn, w.codec(), bind, nil)
 	if err != nil {
 		return connError(err)
 	}

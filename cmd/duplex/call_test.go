@@ -155,3 +155,13 @@ func TestArithPositionalParams(t *testing.T) {
 	srv := start(t, arith, "-listen", "127.0.0.1:0")
 	duplexRun(t, "call", srv.address(t), "Arith.Multiply", "-params", "[7, 8]").want(t, 0, "56\n")
 }
+
+// A master that calls back while it answers gets nothing from a plain
+// call, and its own argument from call -echo.
+func TestCallEchoesCallsBack(t *testing.T) {
+	m := start(t, masterworker, "master", "-listen", "127.0.0.1:0")
+	addr := m.address(t)
+	duplexRun(t, "call", addr, "Master.Hello", `"me"`).want(t, 1, "", "calling me back", "can't find service Echo.Echo")
+	duplexRun(t, "call", "-echo", addr, "Master.Hello", `"me"`).
+		want(t, 0, "\"hello, me (echo: ping from master)\"\n", `duplex: answered Echo.Echo "ping from master" -> "ping from master"`)
+}

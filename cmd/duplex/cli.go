@@ -37,6 +37,13 @@ func (e *env) line(format string, args ...any) {
 	fmt.Fprintf(e.stdout, format+"\n", args...)
 }
 
+// errLine writes one line on stderr.
+func (e *env) errLine(format string, args ...any) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	fmt.Fprintf(e.stderr, format+"\n", args...)
+}
+
 // fail reports f on stderr.
 func (e *env) fail(f *failure) {
 	e.mu.Lock()
@@ -55,6 +62,7 @@ type options struct {
 	codec          string
 	params, data   string
 	batch          bool
+	echo           bool // call: answer the remote's calls back
 	timeout        time.Duration
 	connectTimeout time.Duration
 	verbose, hex   bool

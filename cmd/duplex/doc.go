@@ -29,8 +29,9 @@
 //
 // The worker answers any method: with each call's own argument (an echo),
 // or with what a shell command prints given the argument on stdin. The
-// master answers its workers' calls the same way, by echoing them. Package
-// peer's SetFallback is what lets them answer methods they do not know.
+// master answers its workers' calls by echoing them, and so does call
+// -echo the calls a remote makes back while it answers. Package peer's
+// SetFallback is what lets them answer methods they do not know.
 //
 // Exit codes: 0 ok, 1 remote error, 2 usage, 3 connection or timeout.
 //

@@ -23,7 +23,7 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown command", "", []string{"frobnicate"}, `unknown command "frobnicate"`},
 		{"no method", "", []string{"call", addr}, "want URL and Service.Method"},
 		{"unknown flag", "", []string{"call", "-nope", addr, "A.B"}, "flag provided but not defined: -nope"},
-		{"gob", "", []string{"call", "-codec", "gob", addr, "A.B", "1"}, "gob carries Go types"},
+		{"gob", "", []string{"call", "-codec", "gob", addr, "A.B", "1"}, "gob needs the Go types"},
 		{"unknown codec", "", []string{"call", "-codec", "xml", addr, "A.B", "1"}, `-codec "xml"`},
 		{"bad JSON", "", []string{"call", addr, "A.B", "{"}, "the JSON argument is not JSON"},
 		{"two JSON arguments", "", []string{"call", addr, "A.B", "1", "2"}, "one JSON argument at most"},

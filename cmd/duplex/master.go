@@ -172,7 +172,7 @@ func (m *master) bind(p *peer.Peer, r *peer.Registry) error {
 		}
 	}
 	m.e.line("master: worker %d connected%s", n, from)
-	m.w.serve(r, logged(m.e, m.who, echo))
+	m.w.serve(r, logged(m.e.line, m.who, echo))
 	return nil
 }
 
@@ -204,7 +204,7 @@ func (m *master) callWorker(p *peer.Peer) {
 			}
 			continue
 		}
-		m.e.line("master: worker %d: %s -> %s", n, m.o.call, brief(text))
+		m.e.line("master: worker %d: %s -> %s", n, m.o.call, text) // whole: it is what was asked for
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()

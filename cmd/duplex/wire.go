@@ -54,7 +54,7 @@ func wireFor(name string) (wire, error) {
 	case err != nil:
 		return nil, usageError("-codec %q: want one of %s", name, strings.Join(codecNames(), ", "))
 	case c == codec.Gob:
-		return nil, usageError("-codec gob: gob carries Go types, which a command line does not have; use one of %s (the remote must speak it too)", strings.Join(codecNames(), ", "))
+		return nil, usageError("-codec gob: gob needs the Go types of the values on both ends, and a command line has only JSON; use one of %s (the remote must speak it too)", strings.Join(codecNames(), ", "))
 	case c == codec.JSONRPC || c == codec.JSONRPC2:
 		return jsonWire{c}, nil
 	case c == codec.MsgpackUgorji:

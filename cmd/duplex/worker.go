@@ -84,7 +84,7 @@ func runWorker(ctx context.Context, e *env, o *options, args []string) error {
 	if o.exec != "" {
 		h = execHandler(e, o.exec, o.codec, o.timeout)
 	}
-	h = logged(e, func(context.Context) string { return "worker: " }, h)
+	h = logged(e.line, func(context.Context) string { return "worker: " }, h)
 	bind := func(_ *peer.Peer, r *peer.Registry) error {
 		w.serve(r, h)
 		return nil
