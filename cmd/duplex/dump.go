@@ -77,8 +77,8 @@ func (f *frames) feed(b []byte) {
 		}
 		f.buf = f.buf[n:]
 	}
-	if cap(f.buf) > 1<<20 {
-		f.buf = nil
+	if len(f.buf) == 0 && cap(f.buf) > 1<<20 {
+		f.buf = nil // a large frame's buffer is not kept for small ones
 	}
 }
 

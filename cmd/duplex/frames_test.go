@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -61,5 +62,20 @@ func TestFramesNotOfTheCodec(t *testing.T) {
 	got = dumpOf(true, false, []byte{0xc1, 0x01})
 	if len(got) != 1 || !strings.HasPrefix(got[0], `<-- T 2 bytes (not msgpack: `) {
 		t.Errorf("got %q", got)
+	}
+}
+
+// A frame larger than the buffer kept between frames, cut in chunks, is
+// shown whole, and so is the one after it.
+func TestFramesLarge(t *testing.T) {
+	big := []byte(`"` + strings.Repeat("x", 2<<20) + `"` + "\n" + `{"id":1}` + "\n")
+	var chunks [][]byte
+	for len(big) > 0 {
+		n := min(len(big), 64<<10)
+		chunks, big = append(chunks, big[:n]), big[n:]
+	}
+	got := dumpOf(false, false, chunks...)
+	if len(got) != 2 || !strings.HasPrefix(got[0], fmt.Sprintf("<-- T %d bytes \"xxx", 2<<20+2)) || got[1] != `<-- T 8 bytes {"id":1}` {
+		t.Fatalf("got %d lines: %.80q", len(got), got)
 	}
 }
