@@ -30,6 +30,7 @@ import (
 type Registry struct {
 	mu       sync.Mutex // serializes writers; readers load services
 	services atomic.Pointer[map[string]*service]
+	fallback atomic.Pointer[method] // serves the methods it lacks: SetFallback
 }
 
 // service is one registered receiver.
@@ -153,9 +154,9 @@ func exportedOrBuiltin(t reflect.Type) bool {
 	return token.IsExported(t.Name()) || t.PkgPath() == ""
 }
 
-// lookup finds the method a request names, with net/rpc's errors for one
-// it cannot find.
-func (r *Registry) lookup(serviceMethod string) (*service, *method, error) {
+// find finds the registered method a request names, with net/rpc's
+// errors for one it cannot find.
+func (r *Registry) find(serviceMethod string) (*service, *method, error) {
 	dot := strings.LastIndexByte(serviceMethod, '.')
 	if dot < 0 {
 		return nil, nil, errors.New("rpc: service/method request ill-formed: " + serviceMethod)
@@ -171,9 +172,8 @@ func (r *Registry) lookup(serviceMethod string) (*service, *method, error) {
 	return svc, m, nil
 }
 
-// Methods lists the methods the Registry serves, sorted by name. It is
-// what an introspection service would publish; the Registry itself never
-// sends it to anyone.
+// Methods lists the methods the Registry serves, sorted by name. The
+// Registry sends it to nobody unless RegisterIntrospection asks it to.
 func (r *Registry) Methods() []MethodInfo {
 	var list []MethodInfo
 	for _, svc := range *r.services.Load() {

@@ -10,6 +10,8 @@
 //	arith -connect 127.0.0.1:1234           call a server: Multiply(7, 8), Divide(17, 5), Divide(1, 0),
 //	                                        then Wait(60000) given up after 200ms, and Wait(10)
 //	arith -codec jsonrpc2 ...               pick the wire (default msgpack)
+//	arith -listen 127.0.0.1:1234 -introspect
+//	                                        serve the method list too, for duplex list
 //
 // The server is a peer.Hub, because net/rpc's Server cannot serve a method
 // that takes a context; stock net/rpc clients call it all the same, and the
@@ -111,6 +113,7 @@ func main() {
 	listen := flag.String("listen", "", "serve on this `address` (host:port or a URL such as unix:///path or ws://host:port/path) until interrupted")
 	connect := flag.String("connect", "", "call the server at this `address` (host:port or a URL)")
 	name := flag.String("codec", "msgpack", "the wire `format`: one of "+strings.Join(codec.Names(), ", "))
+	introspect := flag.Bool("introspect", false, "with -listen, also serve the list of methods (duplex.Methods), which duplex list prints")
 	flag.Parse()
 
 	c, err := codec.ByName(*name)
@@ -127,7 +130,7 @@ func main() {
 	defer stop()
 	switch {
 	case *listen != "":
-		err = listenAndServe(ctx, *listen, c)
+		err = listenAndServe(ctx, *listen, c, *introspect)
 	case *connect != "":
 		// A client has nothing to shut down: Ctrl-C ends it at once, as
 		// the default handler does, even mid-call.
@@ -151,14 +154,14 @@ func demo(ctx context.Context, c codec.Codec) error {
 		return err
 	}
 	served := make(chan error, 1)
-	go func() { served <- serve(ctx, l, c, l.Addr().String()) }()
+	go func() { served <- serve(ctx, l, c, l.Addr().String(), false) }()
 	err = call(l.Addr().String(), c)
 	cancel()
 	return errors.Join(err, <-served)
 }
 
 // listenAndServe serves on addr, a host:port or an address URL.
-func listenAndServe(ctx context.Context, addr string, c codec.Codec) error {
+func listenAndServe(ctx context.Context, addr string, c codec.Codec, introspect bool) error {
 	l, err := transport.Listen(ctx, addr, nil)
 	if err != nil {
 		return err
@@ -167,7 +170,7 @@ func listenAndServe(ctx context.Context, addr string, c codec.Codec) error {
 	if !strings.Contains(addr, "://") {
 		dial = l.Addr().String() // as it was given: a bare host:port
 	}
-	return serve(ctx, l, c, dial)
+	return serve(ctx, l, c, dial, introspect)
 }
 
 // shutdownGrace is how long an interrupted server lets the calls it has
@@ -175,14 +178,20 @@ func listenAndServe(ctx context.Context, addr string, c codec.Codec) error {
 const shutdownGrace = time.Second
 
 // serve answers calls on every connection l accepts until ctx is done. It
-// prints addr as the address it listens on.
-func serve(ctx context.Context, l net.Listener, c codec.Codec, addr string) error {
+// prints addr as the address it listens on. With introspect, it serves
+// the list of its methods too (peer's opt-in duplex.Methods).
+func serve(ctx context.Context, l net.Listener, c codec.Codec, addr string, introspect bool) error {
 	fmt.Printf("listening on %s (%s)\n", addr, c.Name())
 
 	// Every connection gets a peer of its own, and each peer a registry;
 	// Arith has no state, so one value serves them all.
 	arith := new(Arith)
 	hub := peer.NewHub(c, func(_ *peer.Peer, r *peer.Registry) error {
+		if introspect {
+			if err := r.RegisterIntrospection(); err != nil {
+				return err
+			}
+		}
 		return r.Register(arith)
 	}, nil)
 

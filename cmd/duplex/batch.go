@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/duplexrpc/duplex/codec"
+)
+
+// A JSON-RPC 2.0 batch is written and read here, on the connection itself:
+// the peer engine sends each call on its own. So during a batch the remote
+// cannot call back; a request it sends is ignored.
+
+// batchRequest is one call of a batch; a notification has no ID.
+type batchRequest struct {
+	Version string          `json:"jsonrpc"`
+	Method  string          `json:"method"`
+	Params  json.RawMessage `json:"params"`
+	ID      *int            `json:"id,omitempty"`
+}
+
+// batchMessage is what the remote may send: an answer, or a request of its
+// own.
+type batchMessage struct {
+	ID     json.RawMessage `json:"id"`
+	Method *string         `json:"method"`
+	Result json.RawMessage `json:"result"`
+	Error  *struct {
+		Code    int             `json:"code"`
+		Message string          `json:"message"`
+		Data    json.RawMessage `json:"data"`
+	} `json:"error"`
+}
+
+// runBatch sends every call of src as one batch and prints the answers in
+// the order of the calls.
+func runBatch(ctx context.Context, e *env, o *options, w wire, addr, method string, src *paramSource, notify bool) error {
+	if w.codec() != codec.JSONRPC2 {
+		return usageError("-batch is JSON-RPC 2.0's: give -codec jsonrpc2")
+	}
+	all, err := src.all()
+	if err != nil {
+		return err
+	}
+	batch := make([]batchRequest, len(all))
+	for i, p := range all {
+		batch[i] = batchRequest{Version: "2.0", Method: method, Params: p.value}
+		switch {
+		case p.none:
+			batch[i].Params = json.RawMessage("[]")
+		case !p.list:
+			batch[i].Params = append(append(json.RawMessage("["), p.value...), ']')
+		}
+		if !notify {
+			id := i + 1
+			batch[i].ID = &id
+		}
+	}
+	frame, err := marshalJSON(batch)
+	if err != nil {
+		return err
+	}
+	conn, err := o.dial(ctx, e, addr)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if o.timeout > 0 {
+		conn.SetDeadline(time.Now().Add(o.timeout))
+	}
+	if _, err := conn.Write(append(frame, '\n')); err != nil {
+		return batchError(o, method, err)
+	}
+	if notify {
+		return nil
+	}
+	answers, err := readBatch(json.NewDecoder(conn), len(batch))
+	if err != nil {
+		if errors.Is(err, errRejected) {
+			return &failure{code: exitRemote, kind: kindRemote, method: method, err: err}
+		}
+		return batchError(o, method, err)
+	}
+	status := exitOK
+	for i := range batch {
+		name := fmt.Sprintf("%s (call %d of the batch)", method, i+1)
+		a, ok := answers[i+1]
+		switch {
+		case !ok:
+			e.fail(&failure{code: exitRemote, kind: kindError, method: name, err: errors.New("the batch's answer has none for this call")})
+			status = worst(status, exitRemote)
+		case a.Error != nil:
+			e.fail(&failure{code: exitRemote, kind: kindRemote, method: name, err: fmt.Errorf("%s (code %d)", a.Error.Message, a.Error.Code)})
+			status = worst(status, exitRemote)
+		default:
+			if err := printJSON(e, orNull(a.Result)); err != nil {
+				return err
+			}
+		}
+	}
+	if status != exitOK {
+		return exitStatus(status)
+	}
+	return nil
+}
+
+// errRejected: the remote answered the batch as a whole with an error.
+var errRejected = errors.New("the remote rejected the batch")
+
+// readBatch reads until the batch's answer comes, and returns its answers
+// by id. Requests and notifications of the remote are skipped.
+func readBatch(dec *json.Decoder, n int) (map[int]batchMessage, error) {
+	for {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				err = connError(fmt.Errorf("the remote closed the connection before answering the batch: %w", err))
+			}
+			return nil, err
+		}
+		raw = bytes.TrimSpace(raw)
+		if len(raw) > 0 && raw[0] == '[' {
+			var list []batchMessage
+			if err := json.Unmarshal(raw, &list); err != nil {
+				return nil, fmt.Errorf("the batch's answer: %w", err)
+			}
+			answers := make(map[int]batchMessage, n)
+			for _, a := range list {
+				if id, err := strconv.Atoi(string(a.ID)); err == nil {
+					answers[id] = a
+				}
+			}
+			return answers, nil
+		}
+		var m batchMessage
+		if err := json.Unmarshal(raw, &m); err != nil || m.Method != nil {
+			continue // not for us: the remote's own call
+		}
+		if m.Error != nil && (len(m.ID) == 0 || string(m.ID) == "null") {
+			return nil, fmt.Errorf("%w: %s (code %d)", errRejected, m.Error.Message, m.Error.Code)
+		}
+	}
+}
+
+// batchError is the failure of a batch's connection: a timeout, or a
+// connection lost.
+func batchError(o *options, method string, err error) error {
+	if f := classify(method, err); f.kind == kindTimeout {
+		return timeoutError(method, o.timeout)
+	}
+	return err
+}

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/duplexrpc/duplex/peer"
+)
+
+var workerCommand = &command{
+	name:     "worker",
+	synopsis: "dial a master and answer its calls: echo them, or run a command for each",
+	usage: `
+Usage: duplex worker [flags] -connect URL [-exec 'command']
+
+Worker dials a master, the end that calls the peers that connect to it,
+and answers every call the master makes on that connection, whatever the
+method. Each call is logged on stdout, one line each:
+  worker: connected to 127.0.0.1:1234 (msgpack)
+  worker: Echo.Echo "hi" -> "hi"
+
+Without -exec, a call is answered with its own argument: its single param,
+or the params array when it has several. A Go master's
+p.Call(ctx, "Echo.Echo", "hi", &s) gets back "hi".
+
+With -exec, each call runs the command with /bin/sh -c: the call's argument
+as JSON on stdin (a line), the method in $DUPLEX_METHOD and the codec in
+$DUPLEX_CODEC. What it prints on stdout is the reply: a JSON value, or
+else its text as a JSON string (nothing: null). A non-zero exit is an
+error reply, with the exit status and what it printed on stderr. Calls that
+overlap run at once; a call the master cancels kills its command.
+  duplex worker -connect 127.0.0.1:1234 -exec 'jq ".A * .B"'
+  duplex worker -connect ws://10.0.0.1:8080/rpc -exec './handle.sh'
+
+Notifications are answered the same way, and the answer dropped.
+
+The worker runs until the master closes the connection (exit 0), the
+connection is lost (exit 3) or it is interrupted (exit 0). With -redial it
+dials again after every loss instead, backing off up to 5s, until
+interrupted. URL may also be given as the one argument.
+`,
+	flags: func(fs *flag.FlagSet, o *options) {
+		fs.StringVar(&o.connect, "connect", "", "the master's `URL`: host:port, tcp://, unix://, tls://, ws://, wss:// or http://")
+		fs.StringVar(&o.exec, "exec", "", "answer each call with what this shell `command` prints, given the argument on stdin")
+		fs.BoolVar(&o.redial, "redial", false, "dial again after the connection is lost, until interrupted")
+		o.codecFlag(fs)
+		o.timeoutFlags(fs, "kill each run of -exec's command after this `duration`, and answer the call with an error; 0 lets it run")
+		o.outputFlags(fs)
+		o.tlsFlags(fs, false)
+	},
+	run: runWorker,
+}
+
+// stopGrace is how long an interrupted worker or master lets the calls it
+// has taken finish.
+const stopGrace = 2 * time.Second
+
+func runWorker(ctx context.Context, e *env, o *options, args []string) error {
+	addr := o.connect
+	switch {
+	case len(args) == 1 && addr == "":
+		addr = args[0]
+	case len(args) > 0:
+		return usageError("unexpected argument %q: the master's URL goes with -connect", args[0])
+	case addr == "":
+		return usageError("want -connect URL: the master's address")
+	}
+	w, err := wireFor(o.codec)
+	if err != nil {
+		return err
+	}
+	if _, err := o.transportOptions(addr, false); err != nil {
+		return err
+	}
+	h := echo
+	if o.exec != "" {
+		h = execHandler(e, o.exec, o.codec, o.timeout)
+	}
+	h = logged(e.line, func(context.Context) string { return "worker: " }, h)
+	bind := func(_ *peer.Peer, r *peer.Registry) error {
+		w.serve(r, h)
+		return nil
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if o.redial {
+		return redialWorker(ctx, e, o, addr, w, bind)
+	}
+	conn, err := o.dial(ctx, e, addr)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil // interrupted while dialing
+		}
+		return err
+	}
+	p, err := peer.NewWithOptions(conn, w.codec(), bind, nil)
+	if err != nil {
+		return connError(err)
+	}
+	e.line("worker: connected to %s (%s)", addr, o.codec)
+	greet(p)
+	select {
+	case <-p.Done():
+		p.Close()
+		if conn.eof.Load() {
+			e.line("worker: the master closed the connection")
+			return nil
+		}
+		return connError(fmt.Errorf("connection lost: %w", p.Err()))
+	case <-ctx.Done():
+		shutdown(p)
+		e.line("worker: stopped")
+		return nil
+	}
+}
+
+// greetDelay is how long a worker waits for its first call before it
+// greets the master.
+const greetDelay = 200 * time.Millisecond
+
+// greet sends the master a heartbeat notification unless the worker has
+// sent it something within greetDelay: a master whose Hub closes a
+// connection that sends no frame in time would otherwise drop a worker
+// that waits, silent, to be called. It waits first, so that a master of
+// another codec is heard, and named, before anything is sent to it.
+func greet(p *peer.Peer) {
+	conn, ok := p.Conn().(*wireConn)
+	if !ok {
+		return
+	}
+	time.AfterFunc(greetDelay, func() {
+		if conn.sent.Load() == 0 && p.Err() == nil {
+			ctx, cancel := context.WithTimeout(context.Background(), stopGrace)
+			defer cancel()
+			p.Notify(ctx, peer.HeartbeatMethod, 0)
+		}
+	})
+}
+
+// shutdown lets the calls p has taken finish, for a while, and closes it.
+func shutdown(p *peer.Peer) {
+	ctx, cancel := context.WithTimeout(context.Background(), stopGrace)
+	defer cancel()
+	p.Shutdown(ctx)
+}
+
+// redialWorker keeps a connection to the master until ctx ends, dialing
+// again after every loss.
+func redialWorker(ctx context.Context, e *env, o *options, addr string, w wire, bind peer.Binder) error {
+	dial := func(ctx context.Context) (io.ReadWriteCloser, error) {
+		conn, err := o.dial(ctx, e, addr)
+		var f *failure
+		if errors.As(err, &f) && f.code == exitUsage {
+			return nil, peer.Permanent(err)
+		}
+		return conn, err
+	}
+	stopped := make(chan error, 1)
+	var current atomic.Pointer[peer.Peer]
+	r := peer.NewRedialer(dial, w.codec(), bind, &peer.RedialOptions{
+		MinBackoff: 100 * time.Millisecond,
+		MaxBackoff: 5 * time.Second,
+		OnConnect:  greet,
+		OnState: func(s peer.State, p *peer.Peer, err error) {
+			current.Store(p)
+			switch s {
+			case peer.Connected:
+				e.line("worker: connected to %s (%s)", addr, o.codec)
+			case peer.Disconnected:
+				e.line("worker: not connected (%v); dialing again", err)
+			case peer.Stopped:
+				stopped <- err
+			}
+		},
+	})
+	defer r.Close()
+	select {
+	case <-ctx.Done():
+		if p := current.Load(); p != nil {
+			shutdown(p)
+		}
+		e.line("worker: stopped")
+		return nil
+	case err := <-stopped: // a permanent failure
+		return classify("", err)
+	}
+}
