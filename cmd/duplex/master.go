@@ -113,7 +113,12 @@ func runMaster(ctx context.Context, e *env, o *options, args []string) error {
 	if !strings.Contains(addr, "://") {
 		where = ln.Addr().String() // as it was given: a bare host:port
 	}
-	hub := peer.NewHub(w.codec(), m.bind, &peer.HubOptions{OnConnect: m.callWorker, OnDisconnect: m.left})
+	hub := peer.NewHub(w.codec(), m.bind, &peer.HubOptions{
+		OnConnect: m.callWorker, OnDisconnect: m.left,
+		// A tool for poking at workers keeps the silent ones: a worker
+		// waiting to be called is what one points it at.
+		Peer: &peer.Options{FirstFrameTimeout: -1},
+	})
 	e.line("master: listening on %s (%s)", where, o.codec)
 	served := make(chan error, 1)
 	go func() { served <- hub.Serve(&numbered{Listener: ln, m: m}) }()
