@@ -260,14 +260,7 @@ func TestBadBodyFailsOneCall(t *testing.T) {
 // plus 2 MiB (doubling took up to four times).
 func TestJSONLongFrameAllocations(t *testing.T) {
 	read := func(input []byte) (uint64, codec.Header, error) {
-		conn := codec.JSONRPC2.NewConn(readerConn{bytes.NewReader(input)}, nil)
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		var h codec.Header
-		err := conn.ReadHeader(&h)
-		runtime.ReadMemStats(&after)
-		return after.TotalAlloc - before.TotalAlloc, h, err
+		return headerAllocs(codec.JSONRPC2.NewConn(readerConn{bytes.NewReader(input)}, nil))
 	}
 	endless := append([]byte(`{"method":"`), bytes.Repeat([]byte("a"), codec.DefaultMaxFrameSize+1<<20)...)
 	alloc, _, err := read(endless)
@@ -285,4 +278,16 @@ func TestJSONLongFrameAllocations(t *testing.T) {
 	if limit := uint64(2*len(long) + 2<<20); alloc > limit {
 		t.Errorf("an 8 MiB frame allocated %d bytes to read; want at most %d", alloc, limit)
 	}
+}
+
+// headerAllocs reads one header with conn and returns what reading it
+// allocated, the header and the error.
+func headerAllocs(conn codec.Conn) (uint64, codec.Header, error) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	var h codec.Header
+	err := conn.ReadHeader(&h)
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc, h, err
 }
