@@ -59,7 +59,6 @@ const (
 	statusFailed    = "failed"    // anything else, at the master
 )
 
-func subject(prefix, what string) string           { return prefix + what }
 func callSubject(prefix, worker string) string     { return prefix + subjCall + worker }
 func fanoutSubject(prefix, master string) string   { return prefix + subjFanout + master }
 func snapshotSubject(prefix, master string) string { return prefix + subjSnapshot + master }
