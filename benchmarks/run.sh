@@ -98,4 +98,7 @@ cp "$out/bench.txt" "$out/benchstat.txt" "$out/meta.txt" "$results/"
 go run ./cmd/report -in results/bench.txt -meta results/meta.txt -benchstat results/benchstat.txt \
 	-plot benchmarks.svg -out "$docs/benchmarks.md"
 go run ./cmd/plot -in results/bench.txt -out "$docs/benchmarks.svg"
+# The cluster module's section is written by hand from its own run
+# (cluster/bench_test.go): keep it at the end of the report.
+cat "$here/../cluster/benchresults/section.md" >>"$docs/benchmarks.md"
 echo "run.sh: wrote $docs/benchmarks.md, $docs/benchmarks.svg and results/" >&2

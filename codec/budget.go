@@ -62,8 +62,13 @@ const walkMaxPerByte = 1024
 
 // cheap reports whether a body of size bytes decoded into a value of type
 // t surely fits what is left, and if so charges that bound: the walk is
-// skipped for the small bodies that most calls have.
+// skipped for the small bodies that most calls have. A Raw, copied rather
+// than decoded, is charged its size.
 func (b *decodeBudget) cheap(size int, t reflect.Type) bool {
+	if t == rawType && int64(size) <= b.left { // copied, never decoded
+		b.left -= int64(size)
+		return true
+	}
 	bound := int64(size) * (walkMaxPerByte + gobAmp(t))
 	if bound > b.left {
 		return false

@@ -40,6 +40,7 @@ var ugorjiHandle = func() *ugorji.MsgpackHandle {
 	h := &ugorji.MsgpackHandle{}
 	h.WriteExt = true    // str8 and bin: the current msgpack spec
 	h.RawToString = true // str into interface{} as string, as other libraries do
+	h.Raw = true         // Raw bodies go as they are (Raw checks them itself)
 	h.MapType = reflect.TypeOf(map[string]any(nil))
 	return h
 }()

@@ -1,0 +1,61 @@
+package peer
+
+import (
+	"context"
+	"fmt"
+)
+
+// errNilPeer is the result of a nil peer in a fan-out.
+var errNilPeer = fmt.Errorf("%w: nil *Peer", ErrClosed)
+
+// CallEach calls method on each of peers at once and waits for all the
+// answers or for ctx to end; calls still pending then fail with ctx.Err()
+// and are abandoned as Call abandons them, cancel message included.
+// newReply makes each peer's reply value; results are in the order of
+// peers. Hub.CallAll is CallEach over a hub's peers; a relay that serves
+// a chosen set of peers calls it directly.
+//
+// It never waits on one peer's write: a peer whose send queue is full
+// fails at once with ErrQueueFull, and each request is written as far as
+// its socket takes it at once, the rest by that peer's flusher. It uses
+// no goroutine per peer of its own. A nil peer's result is an error
+// that Is ErrClosed.
+func CallEach(ctx context.Context, peers []*Peer, method string, args any, newReply func() any) []Result {
+	results := make([]Result, len(peers))
+	calls := make([]*call, len(peers))
+	fan := make(chan *call, len(peers)) // room for every completion: nobody blocks
+	left := 0
+	for i, p := range peers {
+		results[i] = Result{Peer: p, Reply: newReply()}
+		if p == nil {
+			results[i].Err = errNilPeer
+			continue
+		}
+		c := &call{method: method, reply: results[i].Reply, fan: fan, idx: i}
+		if started, err := p.fanOut(c, args); !started {
+			results[i].Err = err
+			continue
+		}
+		calls[i] = c
+		left++
+	}
+	expired := ctx.Done()
+	for left > 0 {
+		select {
+		case c := <-fan:
+			results[c.idx].Err, calls[c.idx] = c.err, nil
+			left--
+		case <-expired:
+			expired = nil
+			for i, c := range calls {
+				if c != nil && peers[i].forget(c.seq) {
+					peers[i].sendCancel(c.seq)
+					results[i].Err, calls[i] = ctx.Err(), nil
+					left--
+				}
+			}
+			// The rest are being delivered and complete on fan.
+		}
+	}
+	return results
+}
