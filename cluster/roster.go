@@ -57,6 +57,11 @@ func (c *Client) watch(ctx context.Context) (*roster, error) {
 		return nil, ErrClosed
 	}
 	select {
+	case <-c.closed: // first: once closed, a ready roster is no answer
+		return nil, ErrClosed
+	default:
+	}
+	select {
 	case <-c.roster.ready:
 		return c.roster, nil
 	case <-c.closed:
