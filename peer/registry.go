@@ -30,6 +30,7 @@ import (
 type Registry struct {
 	mu       sync.Mutex // serializes writers; readers load services
 	services atomic.Pointer[map[string]*service]
+	names    atomic.Pointer[nameTable] // wire names (names.go); nil: none
 }
 
 // service is one registered receiver.
@@ -156,6 +157,7 @@ func exportedOrBuiltin(t reflect.Type) bool {
 // lookup finds the method a request names, with net/rpc's errors for one
 // it cannot find.
 func (r *Registry) lookup(serviceMethod string) (*service, *method, error) {
+	serviceMethod = r.goName(serviceMethod)
 	dot := strings.LastIndexByte(serviceMethod, '.')
 	if dot < 0 {
 		return nil, nil, errors.New("rpc: service/method request ill-formed: " + serviceMethod)
