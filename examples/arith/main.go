@@ -10,6 +10,8 @@
 //	arith -connect 127.0.0.1:1234           call a server: Multiply(7, 8), Divide(17, 5), Divide(1, 0),
 //	                                        then Wait(60000) given up after 200ms, and Wait(10)
 //	arith -codec jsonrpc2 ...               pick the wire (default msgpack)
+//	arith -codec lsp ...                    JSON-RPC 2.0 in LSP's Content-Length frames, as vscode-jsonrpc speaks it
+//	arith -codec jsonrpc2-lines ...         JSON-RPC 2.0, one message per line
 //
 // The server is a peer.Hub, because net/rpc's Server cannot serve a method
 // that takes a context; stock net/rpc clients call it all the same, and the
