@@ -90,14 +90,15 @@ func (lspFraming) seal(buf []byte, mark int) []byte {
 // readLSPHeader reads and consumes one message's header and returns its
 // Content-Length, checked against the frame limit before anything of the
 // body is read, and the charset its Content-Type names ("" when none does).
-// It returns io.EOF when the stream ends cleanly before a header.
+// It returns io.EOF when the stream ends cleanly before a header, empty
+// lines or not.
 func readLSPHeader(fr *frameReader) (length int, charset string, err error) {
 	length = -1
 	size, fields := 0, 0
 	for {
 		line, n, err := lspLine(fr, maxLSPHeader-size)
 		if err != nil {
-			if err == io.EOF && size > 0 {
+			if err == io.EOF && fields > 0 {
 				err = io.ErrUnexpectedEOF
 			}
 			return 0, "", err

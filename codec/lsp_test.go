@@ -168,3 +168,20 @@ func TestLSPCharset(t *testing.T) {
 		t.Errorf("after it, got %s; want %s", got, want)
 	}
 }
+
+// TestLSPCleanEnd: a stream that ends between frames ends cleanly, even
+// after an empty line some peers write after a body; one that ends inside
+// a header or a body does not.
+func TestLSPCleanEnd(t *testing.T) {
+	for input, want := range map[string]error{
+		lspFrame(multiply7x8):                                io.EOF,
+		lspFrame(multiply7x8) + "\r\n":                       io.EOF,
+		lspFrame(multiply7x8) + "Content-Length: 73\r\n":     io.ErrUnexpectedEOF,
+		lspFrame(multiply7x8) + "Content-Length: 73\r\n\r\n": io.ErrUnexpectedEOF,
+		lspFrame(multiply7x8) + "Content-Len":                io.ErrUnexpectedEOF,
+	} {
+		if _, _, err := readArgs(codec.LSP, strings.NewReader(input)); err != want {
+			t.Errorf("%q: reading ended with %v; want %v", input, err, want)
+		}
+	}
+}
