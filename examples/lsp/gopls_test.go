@@ -131,8 +131,16 @@ func TestGopls(t *testing.T) {
 	file := fileURI(filepath.Join(dir, "main.go"))
 
 	client := NewClient()
+	cmd := goplsCommand(ctx, gopls, dir)
+	var stderr bytes.Buffer // read once gopls is reaped: s.close waits for it
+	cmd.Stderr = &stderr
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("gopls's stderr:\n%s", stderr.String())
+		}
+	})
 	var wire *tap
-	s, err := start(goplsCommand(ctx, gopls, dir), client, func(rwc io.ReadWriteCloser) io.ReadWriteCloser {
+	s, err := start(cmd, client, func(rwc io.ReadWriteCloser) io.ReadWriteCloser {
 		wire = &tap{ReadWriteCloser: rwc}
 		return wire
 	})

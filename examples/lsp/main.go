@@ -126,12 +126,12 @@ func fileURI(path string) string {
 	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(path)}).String()
 }
 
-// goplsCommand is gopls run in dir, with the module proxy off: the
-// workspace needs nothing from the network.
+// goplsCommand is gopls run in dir, with the module proxy and toolchain
+// downloads off: the workspace needs nothing from the network.
 func goplsCommand(ctx context.Context, gopls, dir string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, gopls)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOPROXY=off", "GOFLAGS=-mod=mod")
+	cmd.Env = append(os.Environ(), "GOPROXY=off", "GOTOOLCHAIN=local")
 	return cmd
 }
 
