@@ -28,9 +28,10 @@ import (
 // A Registry is safe for concurrent use; services may be added while the
 // peer serves, though they are usually all added by the [Binder].
 type Registry struct {
+	names atomic.Pointer[nameTable] // wire names (names.go); nil: none
+
 	mu       sync.Mutex // serializes writers; readers load services
 	services atomic.Pointer[map[string]*service]
-	names    atomic.Pointer[nameTable] // wire names (names.go); nil: none
 }
 
 // service is one registered receiver.
@@ -157,7 +158,6 @@ func exportedOrBuiltin(t reflect.Type) bool {
 // lookup finds the method a request names, with net/rpc's errors for one
 // it cannot find.
 func (r *Registry) lookup(serviceMethod string) (*service, *method, error) {
-	serviceMethod = r.goName(serviceMethod)
 	dot := strings.LastIndexByte(serviceMethod, '.')
 	if dot < 0 {
 		return nil, nil, errors.New("rpc: service/method request ill-formed: " + serviceMethod)
