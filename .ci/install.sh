@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # install.sh installs what the cross-language example tests need on a fresh
-# Debian machine: msgpack for /usr/bin/python3, Node.js with npm, and the
-# Node example's locked dependencies. It installs only what is missing, so
-# running it again is cheap, and it prints nothing unless something fails.
+# Debian machine: msgpack for /usr/bin/python3, Node.js with npm, the Node
+# example's locked dependencies, Chromium, and gopls at its pinned version.
+# It installs only what is missing, so running it again is cheap, and it
+# prints nothing unless something fails.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -56,4 +57,18 @@ browser_dir=$root/examples/browser
 if [[ ! -f $browser_dir/node_modules/.package-lock.json ||
 	$browser_dir/package-lock.json -nt $browser_dir/node_modules/.package-lock.json ]]; then
 	(cd "$browser_dir" && quietly npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# gopls, pinned, which the LSP example's test drives. go install builds it
+# from source, which takes minutes on a fresh 2-core machine, into GOBIN or
+# the first $(go env GOPATH)/bin, which outlive a checkout: the build is
+# skipped when the gopls there is the pinned one already.
+gopls_version=v0.23.0
+gobin=$(go env GOBIN)
+if [[ -z $gobin ]]; then
+	gopath=$(go env GOPATH)
+	gobin=${gopath%%:*}/bin
+fi
+if ! "$gobin/gopls" version 2>/dev/null | grep -qF " $gopls_version"; then
+	quietly go install "golang.org/x/tools/gopls@$gopls_version"
 fi

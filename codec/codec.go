@@ -183,6 +183,15 @@ var (
 	JSONRPC Codec = jsonCodec{}
 	// JSONRPC2 is JSON-RPC 2.0, with batches and error objects.
 	JSONRPC2 Codec = jsonCodec{v2: true}
+	// LSP is JSON-RPC 2.0 framed by the Language Server Protocol's base
+	// protocol: a Content-Length header before every message, as language
+	// servers and their clients speak it. An argument that encodes as a
+	// JSON object is sent as the params themselves, as LSP methods want.
+	LSP Codec = jsonCodec{v2: true, framing: lspFraming{}}
+	// JSONRPC2Lines is JSON-RPC 2.0 with one message per line, as many
+	// JSON-RPC tools speak it over TCP and stdio; a bad line fails that
+	// line only. Params are sent as by LSP.
+	JSONRPC2Lines Codec = jsonCodec{v2: true, framing: linesFraming{}}
 	// Msgpack is msgpack-rpc with github.com/vmihailenco/msgpack/v5 bodies.
 	Msgpack Codec = &msgpackCodec{name: "msgpack", engine: newVmihailenco, cost: vmihailencoCost}
 	// MsgpackUgorji is the same msgpack-rpc wire with
@@ -190,7 +199,7 @@ var (
 	MsgpackUgorji Codec = &msgpackCodec{name: "msgpack-ugorji", engine: newUgorji, cost: ugorjiCost}
 )
 
-var all = []Codec{Gob, JSONRPC, JSONRPC2, Msgpack, MsgpackUgorji}
+var all = []Codec{Gob, JSONRPC, JSONRPC2, Msgpack, MsgpackUgorji, LSP, JSONRPC2Lines}
 
 // All returns every codec this package provides, in a stable order.
 func All() []Codec { return slices.Clone(all) }

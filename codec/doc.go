@@ -3,9 +3,10 @@
 // ServerCodec.
 //
 // A [Codec] is one wire format: [Gob], [JSONRPC] (1.0, byte-compatible with
-// net/rpc/jsonrpc), [JSONRPC2], [Msgpack] (msgpack-rpc through
-// github.com/vmihailenco/msgpack/v5) and [MsgpackUgorji] (the same wire
-// through github.com/ugorji/go/codec). [Codec.NewConn] turns a byte stream
+// net/rpc/jsonrpc), [JSONRPC2], [LSP] and [JSONRPC2Lines] (JSON-RPC 2.0 in
+// the Language Server Protocol's Content-Length frames, or one message per
+// line), [Msgpack] (msgpack-rpc through github.com/vmihailenco/msgpack/v5)
+// and [MsgpackUgorji] (the same wire through github.com/ugorji/go/codec). [Codec.NewConn] turns a byte stream
 // into a [Conn], a stream of frames — requests, responses and notifications
 // — that may flow both ways on one connection. Package peer builds its
 // two-way calls on that. Every codec can also ask the other end to cancel
@@ -26,5 +27,7 @@
 //
 // Every Conn bounds the size of a frame it reads ([Options.MaxFrameSize]);
 // a longer frame, or a malformed one, ends the connection with an error and
-// is never allocated. The wire formats are written down in docs/wire.md.
+// is never allocated. The framed codecs, LSP and JSONRPC2Lines, answer a
+// frame that holds no JSON-RPC message with an error and read the next
+// one; JSONRPC2Lines treats a line over the limit so too. The wire formats are written down in docs/wire.md.
 package codec

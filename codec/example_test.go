@@ -132,7 +132,7 @@ func ExampleByName() {
 	_, err = codec.ByName("xml")
 	fmt.Println(errors.Is(err, codec.ErrUnknownCodec))
 	// Output:
-	// [gob jsonrpc jsonrpc2 msgpack msgpack-ugorji]
+	// [gob jsonrpc jsonrpc2 msgpack msgpack-ugorji lsp jsonrpc2-lines]
 	// msgpack <nil> true
 	// true
 }

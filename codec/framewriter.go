@@ -26,6 +26,10 @@ const keepWriteBuffer = 1 << 20
 type frameWriter struct {
 	w             io.Writer
 	framePerWrite bool
+	// seal, if set, finishes each frame that encoded whole, buf[mark:],
+	// and returns the buffer: how a framing that wraps messages (the LSP
+	// base protocol's header) is added without each writer knowing it.
+	seal func(buf []byte, mark int) []byte
 
 	waiting atomic.Int32 // writers in or waiting for the lock
 	mu      sync.Mutex
@@ -53,6 +57,8 @@ func (fw *frameWriter) lock() (mark int, err error) {
 func (fw *frameWriter) unlock(mark int, encErr error) error {
 	if encErr != nil {
 		fw.buf = fw.buf[:mark]
+	} else if fw.seal != nil {
+		fw.buf = fw.seal(fw.buf, mark)
 	}
 	var err error
 	if fw.waiting.Add(-1) == 0 || fw.framePerWrite || len(fw.buf) >= flushAt {

@@ -60,7 +60,13 @@ func (s seedRWC) Write(p []byte) (int, error) { return s.out.Write(p) }
 func (seedRWC) Close() error                  { return nil }
 
 // isJSON: the JSON wires answer only requests they have read.
-func isJSON(c codec.Codec) bool { return c == codec.JSONRPC || c == codec.JSONRPC2 }
+func isJSON(c codec.Codec) bool {
+	switch c {
+	case codec.JSONRPC, codec.JSONRPC2, codec.LSP, codec.JSONRPC2Lines:
+		return true
+	}
+	return false
+}
 
 // writeFrame writes fr with conn. On a JSON wire a response first reads the
 // request it answers, whose id is fr's Seq, from input.
@@ -80,13 +86,17 @@ func writeFrame(tb testing.TB, c codec.Codec, conn codec.Conn, fr frame) {
 	}
 }
 
-// requestsFor is the requests a JSON conn must read before it can write the
-// responses among frames.
-func requestsFor(frames []frame) string {
+// requestsFor is the requests a JSON conn of c must read before it can
+// write the responses among frames.
+func requestsFor(c codec.Codec, frames []frame) string {
 	var in bytes.Buffer
 	for _, fr := range frames {
 		if fr.h.Kind == codec.Response {
-			fmt.Fprintf(&in, `{"jsonrpc":"2.0","method":"M","params":[],"id":%d}`+"\n", fr.h.Seq)
+			req := fmt.Sprintf(`{"jsonrpc":"2.0","method":"M","params":[],"id":%d}`+"\n", fr.h.Seq)
+			if c == codec.LSP {
+				req = lspFrame(req)
+			}
+			in.WriteString(req)
 		}
 	}
 	return in.String()
@@ -97,10 +107,10 @@ func requestsFor(frames []frame) string {
 func addSeeds(f *testing.F, c codec.Codec, extra ...[]byte) {
 	f.Helper()
 	var stream bytes.Buffer
-	all := c.NewConn(seedRWC{strings.NewReader(requestsFor(seedFrames)), &stream}, nil)
+	all := c.NewConn(seedRWC{strings.NewReader(requestsFor(c, seedFrames)), &stream}, nil)
 	for _, fr := range seedFrames {
 		var one bytes.Buffer
-		conn := c.NewConn(seedRWC{strings.NewReader(requestsFor([]frame{fr})), &one}, nil)
+		conn := c.NewConn(seedRWC{strings.NewReader(requestsFor(c, []frame{fr})), &one}, nil)
 		writeFrame(f, c, conn, fr)
 		writeFrame(f, c, all, fr)
 		f.Add(one.Bytes())

@@ -9,9 +9,17 @@ import (
 	"sync/atomic"
 )
 
-type jsonCodec struct{ v2 bool }
+// jsonCodec is JSON-RPC; with a framing, 2.0 in frames of that framing
+// (json_framing.go).
+type jsonCodec struct {
+	v2      bool
+	framing jsonFraming // nil: bare JSON values, one after another
+}
 
 func (c jsonCodec) Name() string {
+	if c.framing != nil {
+		return c.framing.name()
+	}
 	if c.v2 {
 		return "jsonrpc2"
 	}
@@ -19,9 +27,12 @@ func (c jsonCodec) Name() string {
 }
 
 func (c jsonCodec) NewConn(rwc io.ReadWriteCloser, opts *Options) Conn {
-	jc := &jsonConn{v2: c.v2, rwc: rwc}
+	jc := &jsonConn{v2: c.v2, rwc: rwc, framing: c.framing}
 	jc.fr = newFrameReader(rwc, opts.maxFrameSize())
 	jc.fw.w, jc.fw.framePerWrite = rwc, WritesMessages(rwc, opts)
+	if c.framing != nil {
+		jc.fw.seal = c.framing.seal
+	}
 	jc.enc = json.NewEncoder(&jc.fw)
 	jc.budget.ratio = opts.decodeRatio()
 	return jc
@@ -33,9 +44,10 @@ func (c jsonCodec) NewConn(rwc io.ReadWriteCloser, opts *Options) Conn {
 // requests, of any JSON type, are renumbered to Seqs and written back
 // verbatim in the responses; outgoing requests use their Seq as the id.
 type jsonConn struct {
-	v2  bool
-	rwc io.ReadWriteCloser
-	fr  *frameReader
+	v2      bool
+	framing jsonFraming // nil for the bare codecs
+	rwc     io.ReadWriteCloser
+	fr      *frameReader
 
 	started bool // the first byte has been checked
 
@@ -126,17 +138,11 @@ func (c *jsonConn) readFrame() error {
 			return err
 		}
 	}
-	n, err := scanJSON(c.fr)
-	if errors.Is(err, errNotJSONFrame) && c.v2 {
-		skipLine(c.fr)
-		c.queue = append(c.queue, c.reject(nil, nil, codeParseError, "Parse error: not a JSON object or array"))
-		return nil
-	}
-	if err != nil {
+	frame, err := c.nextFrame()
+	if err != nil || frame == nil {
 		return err
 	}
-	frame := c.fr.take(n)
-	c.budget.reset(n)
+	c.budget.reset(len(frame))
 	if frame[0] != '[' {
 		in, ok, err := c.parse(frame, nil)
 		if ok {
@@ -153,7 +159,7 @@ func (c *jsonConn) readFrame() error {
 		c.queue = append(c.queue, c.reject(nil, nil, codeParseError, "Parse error: "+err.Error()))
 		return nil
 	}
-	n = jsonEach(frame, nil)
+	n := jsonEach(frame, nil)
 	if n == 0 { // answered with one error object, not an array
 		c.queue = append(c.queue, c.reject(nil, nil, codeInvalidRequest, "Invalid Request: empty batch"))
 		return nil
@@ -174,6 +180,25 @@ func (c *jsonConn) readFrame() error {
 		}
 	}
 	return nil
+}
+
+// nextFrame consumes the next frame and returns it. It returns nil and no
+// error when the bytes read were not a frame and have been queued as a
+// rejection.
+func (c *jsonConn) nextFrame() ([]byte, error) {
+	if c.framing != nil {
+		return c.nextFramed()
+	}
+	n, err := scanJSON(c.fr)
+	if errors.Is(err, errNotJSONFrame) && c.v2 {
+		skipLine(c.fr)
+		c.queue = append(c.queue, c.reject(nil, nil, codeParseError, "Parse error: not a JSON object or array"))
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c.fr.take(n), nil
 }
 
 // parse turns one message into a jsonIn. ok is false when the message is
@@ -352,7 +377,11 @@ func (c *jsonConn) checkFirst() error {
 		}
 		if !isJSONSpace(b[0]) {
 			c.started = true
-			return checkWire(c.fr.need, "JSON", jsonCodec{v2: c.v2}.Name())
+			want := "JSON"
+			if c.framing != nil {
+				want = c.framing.wire()
+			}
+			return checkWire(c.fr.need, want, jsonCodec{v2: c.v2, framing: c.framing}.Name())
 		}
 		c.fr.consume(1)
 	}

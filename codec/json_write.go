@@ -148,6 +148,9 @@ func (c *jsonConn) writeCancel(seq uint64) error {
 }
 
 func (c *jsonConn) writeCall(h *Header, v any) error {
+	if c.framing != nil {
+		return c.writeCallByName(h, v)
+	}
 	mark, err := c.fw.lock()
 	if err != nil {
 		return err

@@ -7,7 +7,8 @@ import "fmt"
 // '{' or '[', a msgpack-rpc message is an array of 3 or 4 (0x93, 0x94, or
 // a longer array header), and a gob stream opens with a type definition: a
 // length below 0x80, then its negative type id (at most -64), which gob
-// writes as 0x7f for -64 and as a byte count, 0xff or 0xfe, below that.
+// writes as 0x7f for -64 and as a byte count, 0xff or 0xfe, below that;
+// an LSP message opens with a header field, Content-Length or Content-Type.
 // A Conn checks the first bytes it reads, so that the wrong codec on the
 // other end fails at once with an error that names the likely cause,
 // instead of a parse error, or a read that waits for ever for a length
@@ -24,7 +25,9 @@ func guessWire(b []byte) string {
 	case len(b) >= 2 && b[0] < 0x80 && (b[1] == 0x7f || b[1] >= 0xfe):
 		return "gob"
 	case b[0] == '{' || b[0] == '[':
-		return "JSON (jsonrpc or jsonrpc2)"
+		return "JSON (jsonrpc, jsonrpc2 or jsonrpc2-lines)"
+	case len(b) >= 2 && b[0]|0x20 == 'c' && b[1]|0x20 == 'o': // Content-Length, Content-Type
+		return lspGuess
 	}
 	return ""
 }
@@ -32,7 +35,7 @@ func guessWire(b []byte) string {
 // checkWire reads the first bytes of a stream through peek, which returns
 // the first n unread bytes without consuming them, and returns
 // ErrWrongCodec if they look like a wire other than want ("JSON",
-// "msgpack-rpc" or "gob"), this end's codec being name. It decides on one
+// "msgpack-rpc", "gob" or "LSP"), this end's codec being name. It decides on one
 // byte where one suffices, and otherwise looks at two.
 func checkWire(peek func(n int) ([]byte, error), want, name string) error {
 	b, err := peek(1)

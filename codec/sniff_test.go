@@ -14,8 +14,10 @@ import (
 // other's first bytes without complaint.
 func family(c codec.Codec) string {
 	switch c {
-	case codec.JSONRPC, codec.JSONRPC2:
+	case codec.JSONRPC, codec.JSONRPC2, codec.JSONRPC2Lines:
 		return "JSON"
+	case codec.LSP:
+		return "LSP"
 	case codec.Msgpack, codec.MsgpackUgorji:
 		return "msgpack-rpc"
 	}

@@ -149,7 +149,7 @@ func (p *Peer) forget(seq uint64) bool {
 // request queues c's request frame and has it written in the given mode
 // (see kick). abandon ends a wait for room.
 func (p *Peer) request(c *call, args any, abandon <-chan struct{}, mode int) error {
-	h := codec.Header{Kind: codec.Request, ServiceMethod: c.method, Seq: c.seq}
+	h := codec.Header{Kind: codec.Request, ServiceMethod: p.registry.wireName(c.method), Seq: c.seq}
 	flush, err := p.out.send(h, args, false, waitForRoom, abandon)
 	p.kick(flush, mode)
 	if err != nil && !errors.Is(err, errAbandoned) && !errors.Is(err, codec.ErrEncode) {
@@ -212,7 +212,7 @@ func (p *Peer) Notify(ctx context.Context, method string, args any) error {
 	if err := p.Err(); err != nil {
 		return err
 	}
-	h := codec.Header{Kind: codec.Notification, ServiceMethod: method}
+	h := codec.Header{Kind: codec.Notification, ServiceMethod: p.registry.wireName(method)}
 	abandon := ctx.Done()
 	flush, err := p.out.send(h, args, false, waitForRoom, abandon)
 	p.kick(flush, flushMode(abandon))

@@ -260,7 +260,7 @@ func (p *Peer) fanOut(c *call, args any) (started bool, err error) {
 	if err := p.register(c); err != nil {
 		return false, err
 	}
-	h := codec.Header{Kind: codec.Request, ServiceMethod: c.method, Seq: c.seq}
+	h := codec.Header{Kind: codec.Request, ServiceMethod: p.registry.wireName(c.method), Seq: c.seq}
 	flush, err := p.out.send(h, args, false, failIfFull, nil)
 	p.kick(flush, noWait)
 	if err == nil {

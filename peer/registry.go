@@ -28,6 +28,8 @@ import (
 // A Registry is safe for concurrent use; services may be added while the
 // peer serves, though they are usually all added by the [Binder].
 type Registry struct {
+	names atomic.Pointer[nameTable] // wire names (names.go); nil: none
+
 	mu       sync.Mutex // serializes writers; readers load services
 	services atomic.Pointer[map[string]*service]
 	fallback atomic.Pointer[method] // serves the methods it lacks: SetFallback

@@ -167,7 +167,7 @@ func (p *Peer) take(h *codec.Header) (*incoming, error) {
 	case h.Error != "": // the codec refused it: a malformed message
 		answer = h.Error
 	default:
-		svc, m, err := p.registry.lookup(h.ServiceMethod)
+		svc, m, err := p.registry.lookup(p.registry.goName(h.ServiceMethod))
 		if err != nil {
 			answer = err.Error()
 			if notice { // heartbeats, and cancels of requests that are done

@@ -12,6 +12,8 @@
 //	arith -codec jsonrpc2 ...               pick the wire (default msgpack)
 //	arith -listen 127.0.0.1:1234 -introspect
 //	                                        serve the method list too, for duplex list
+//	arith -codec lsp ...                    JSON-RPC 2.0 in LSP's Content-Length frames, as vscode-jsonrpc speaks it
+//	arith -codec jsonrpc2-lines ...         JSON-RPC 2.0, one message per line
 //
 // The server is a peer.Hub, because net/rpc's Server cannot serve a method
 // that takes a context; stock net/rpc clients call it all the same, and the

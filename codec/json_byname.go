@@ -1,0 +1,68 @@
+package codec
+
+import "strconv"
+
+// writeCallByName writes a request or notification of a framed codec,
+// whose params follow the convention of LSP and of vscode-jsonrpc's
+// "auto" parameter structure, rather than the bare codecs' [arg]:
+//
+//   - an argument that encodes as a JSON object is the params itself, by
+//     name: {"textDocument":{…},"position":{…}}, as every LSP method and
+//     most JSON-RPC 2.0 servers want them;
+//   - [Params] is the params list itself, as in every codec;
+//   - nil, or anything that encodes as null, sends no params at all
+//     (LSP's "shutdown", "exit");
+//   - anything else, a number, a string, a list, is the one element of a
+//     positional list: [arg].
+//
+// A peer of this package reads all of them into the same argument
+// (docs/wire.md §6), so Go calls Go as over any codec.
+func (c *jsonConn) writeCallByName(h *Header, v any) error {
+	mark, err := c.fw.lock()
+	if err != nil {
+		return err
+	}
+	c.fw.buf = append(c.fw.buf, `{"jsonrpc":"2.0","method":`...)
+	if err = c.encodeInline(h.ServiceMethod); err == nil && v != nil {
+		err = c.appendParams(v)
+	}
+	if h.Kind == Request {
+		c.fw.buf = strconv.AppendUint(append(c.fw.buf, `,"id":`...), h.Seq, 10)
+	}
+	c.fw.buf = append(c.fw.buf, '}', '\n')
+	return c.fw.unlock(mark, err)
+}
+
+// appendParams appends the params member for v, or nothing when v encodes
+// as null.
+func (c *jsonConn) appendParams(v any) error {
+	const member = `,"params":`
+	before := len(c.fw.buf)
+	c.fw.buf = append(c.fw.buf, member...)
+	at := len(c.fw.buf)
+	if err := c.encodeInline(v); err != nil {
+		return err
+	}
+	b := c.fw.buf
+	_, isList := v.(Params)
+	switch {
+	case b[at] == 'n': // null
+		c.fw.buf = b[:before]
+	case b[at] != '{' && !isList: // wrap it: [arg]
+		b = append(b, 0)
+		copy(b[at+1:], b[at:len(b)-1])
+		b[at] = '['
+		c.fw.buf = append(b, ']')
+	}
+	return nil
+}
+
+// encodeInline appends v's JSON with the encoder, without the newline the
+// encoder ends it with.
+func (c *jsonConn) encodeInline(v any) error {
+	if err := c.enc.Encode(v); err != nil {
+		return err
+	}
+	c.fw.buf = c.fw.buf[:len(c.fw.buf)-1]
+	return nil
+}
