@@ -43,7 +43,7 @@ func encodingOfName(name string) string {
 	switch name {
 	case codec.Msgpack.Name(), codec.MsgpackUgorji.Name():
 		return encMsgpack
-	case codec.JSONRPC.Name(), codec.JSONRPC2.Name():
+	case codec.JSONRPC.Name(), codec.JSONRPC2.Name(), codec.LSP.Name(), codec.JSONRPC2Lines.Name():
 		return encJSON
 	}
 	return ""
