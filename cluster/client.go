@@ -23,8 +23,9 @@ type ClientOptions struct {
 	Prefix string
 	// Codec is the encoding of the client's bodies, which must be the
 	// wire of the workers it calls: codec.Msgpack or codec.MsgpackUgorji
-	// for msgpack workers, codec.JSONRPC, codec.JSONRPC2, codec.LSP or codec.JSONRPC2Lines for JSON ones
-	// (Workers says what each worker speaks). Nil means codec.Msgpack.
+	// for msgpack workers; codec.JSONRPC, codec.JSONRPC2, codec.LSP or
+	// codec.JSONRPC2Lines for JSON ones (Workers says what each worker
+	// speaks). Nil means codec.Msgpack.
 	Codec codec.Codec
 	// Heartbeat is the masters' heartbeat: the first Workers or CallAll of
 	// the client waits this long, and a little more, to hear from every
