@@ -233,7 +233,9 @@ func (c *jsonConn) parse(raw []byte, batch *jsonBatch) (in jsonIn, ok bool, err 
 		if string(m.version) != `"2.0"` {
 			return c.reject(id, batch, codeInvalidRequest, `Invalid Request: "jsonrpc" must be "2.0"`), true, nil
 		}
-		if p := m.params; len(p) > 0 && p[0] != '[' && p[0] != '{' {
+		// null params are taken as none: the spec wants them omitted, but
+		// LSP clients send null for methods without params (shutdown).
+		if p := m.params; len(p) > 0 && p[0] != '[' && p[0] != '{' && string(p) != "null" {
 			return c.reject(id, batch, codeInvalidRequest, "Invalid Request: params must be an array or an object"), true, nil
 		}
 	}

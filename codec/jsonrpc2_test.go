@@ -159,6 +159,14 @@ func TestJSONRPC2Spec(t *testing.T) {
 			t.Error("the notification did not run")
 		}
 	})
+	t.Run("null params are no params", func(t *testing.T) {
+		// LSP clients send "params": null for methods that take none.
+		raw, _ := dialSpec(t)
+		raw.send(`{"jsonrpc":"2.0","method":"Spec.GetData","params":null,"id":6}`)
+		wantResult(t, raw.recv(), `6`, `["hello",5]`)
+		raw.send(`{"jsonrpc":"2.0","method":"Spec.Subtract","params":"x","id":7}`)
+		wantError(t, raw.recv(), `7`, -32600)
+	})
 	t.Run("null id is a request", func(t *testing.T) {
 		raw, _ := dialSpec(t)
 		raw.send(`{"jsonrpc":"2.0","method":"Arith.Multiply","params":{"A":4,"B":5},"id":null}`)
