@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/duplexrpc/duplex/codec"
@@ -41,8 +43,9 @@ type batchMessage struct {
 // runBatch sends every call of src as one batch and prints the answers in
 // the order of the calls.
 func runBatch(ctx context.Context, e *env, o *options, w wire, addr, method string, src *paramSource, notify bool) error {
-	if w.codec() != codec.JSONRPC2 {
-		return usageError("-batch is JSON-RPC 2.0's: give -codec jsonrpc2")
+	c := w.codec()
+	if c != codec.JSONRPC2 && c != codec.JSONRPC2Lines && c != codec.LSP {
+		return usageError("-batch is JSON-RPC 2.0's: give -codec jsonrpc2, jsonrpc2-lines or lsp")
 	}
 	all, err := src.all()
 	if err != nil {
@@ -74,13 +77,20 @@ func runBatch(ctx context.Context, e *env, o *options, w wire, addr, method stri
 	if o.timeout > 0 {
 		conn.SetDeadline(time.Now().Add(o.timeout))
 	}
-	if _, err := conn.Write(append(frame, '\n')); err != nil {
+	next := json.NewDecoder(conn).Decode
+	if c == codec.LSP {
+		frame = fmt.Appendf(nil, "Content-Length: %d\r\n\r\n%s", len(frame), frame)
+		next = lspReader(conn)
+	} else {
+		frame = append(frame, '\n')
+	}
+	if _, err := conn.Write(frame); err != nil {
 		return batchError(o, method, err)
 	}
 	if notify {
 		return nil
 	}
-	answers, err := readBatch(json.NewDecoder(conn), len(batch))
+	answers, err := readBatch(next, len(batch))
 	if err != nil {
 		if errors.Is(err, errRejected) {
 			return &failure{code: exitRemote, kind: kindRemote, method: method, err: err}
@@ -115,10 +125,10 @@ var errRejected = errors.New("the remote rejected the batch")
 
 // readBatch reads until the batch's answer comes, and returns its answers
 // by id. Requests and notifications of the remote are skipped.
-func readBatch(dec *json.Decoder, n int) (map[int]batchMessage, error) {
+func readBatch(next func(any) error, n int) (map[int]batchMessage, error) {
 	for {
 		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
+		if err := next(&raw); err != nil {
 			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 				err = connError(fmt.Errorf("the remote closed the connection before answering the batch: %w", err))
 			}
@@ -147,6 +157,49 @@ func readBatch(dec *json.Decoder, n int) (map[int]batchMessage, error) {
 		}
 	}
 }
+
+// lspReader returns a reader of the LSP frames on r: each call decodes the
+// next frame's body into v. Header fields other than Content-Length are
+// skipped, their names matched in any case, as the base protocol says.
+func lspReader(r io.Reader) func(v any) error {
+	br := bufio.NewReader(r)
+	return func(v any) error {
+		length := -1
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				if errors.Is(err, io.EOF) && line != "" {
+					err = io.ErrUnexpectedEOF
+				}
+				return err
+			}
+			line = strings.TrimRight(line, "\r\n")
+			if line == "" {
+				if length >= 0 {
+					break
+				}
+				continue // blank lines before a header
+			}
+			name, value, ok := strings.Cut(line, ":")
+			if ok && strings.EqualFold(strings.TrimSpace(name), "Content-Length") {
+				n, err := strconv.Atoi(strings.TrimSpace(value))
+				if err != nil || n < 0 || n > maxAnswer {
+					return fmt.Errorf("the remote's LSP header %q: not a length up to %d", line, maxAnswer)
+				}
+				length = n
+			}
+		}
+		body := make([]byte, length)
+		if _, err := io.ReadFull(br, body); err != nil {
+			return err
+		}
+		return json.Unmarshal(body, v)
+	}
+}
+
+// maxAnswer bounds the body of one LSP frame the batch reader takes, as a
+// Conn's default frame limit does.
+const maxAnswer = codec.DefaultMaxFrameSize
 
 // batchError is the failure of a batch's connection: a timeout, or a
 // connection lost.

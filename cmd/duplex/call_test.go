@@ -165,3 +165,28 @@ func TestCallEchoesCallsBack(t *testing.T) {
 	duplexRun(t, "call", "-echo", addr, "Master.Hello", `"me"`).
 		want(t, 0, "\"hello, me (echo: ping from master)\"\n", `duplex: answered Echo.Echo "ping from master" -> "ping from master"`)
 }
+
+// The framed JSON-RPC 2.0 codecs, lsp and jsonrpc2-lines, take calls,
+// params lists, remote errors, the dump and batches as jsonrpc2 does.
+func TestFramedCodecs(t *testing.T) {
+	for _, c := range []codec.Codec{codec.LSP, codec.JSONRPC2Lines} {
+		t.Run(c.Name(), func(t *testing.T) {
+			t.Parallel()
+			s := startServer(t, listenURL(t, "tcp"), c, false, nil)
+			name := c.Name()
+			duplexRun(t, "call", "-codec", name, s.url, "Arith.Multiply", `{"A": 7, "B": 8}`).want(t, 0, "56\n")
+			duplexRun(t, "call", "-codec", name, s.url, "Echo.Sum", "-params", "[1, 2, 3]").want(t, 0, "6\n")
+			duplexRun(t, "call", "-codec", name, s.url, "Arith.Divide", `{"A": 1, "B": 0}`).
+				want(t, 1, "", "duplex: Arith.Divide: remote error: divide by zero\n")
+			frame := `{"jsonrpc":"2.0","method":"Arith.Multiply","params":{"A":2,"B":3},"id":0}`
+			r := duplexRun(t, "call", "-vv", "-codec", name, s.url, "Arith.Multiply", `{"A": 2, "B": 3}`)
+			r.want(t, 0, "6\n", "--> ", frame, `{"jsonrpc":"2.0","id":0,"result":6}`)
+			if got := strings.Contains(r.stderr, "|Content-Length: |"); got != (c == codec.LSP) {
+				t.Errorf("hex dump shows an LSP header: %v; want %v\n%s", got, c == codec.LSP, r.stderr)
+			}
+			stdin := `{"A": 6, "B": 3} {"A": 1, "B": 0}`
+			run(t, stdin, duplex, "call", "-codec", name, "-batch", "-d", "@-", s.url, "Arith.Divide").
+				want(t, 1, "{\n  \"Quo\": 2,\n  \"Rem\": 0\n}\n", "(call 2 of the batch): remote error: divide by zero")
+		})
+	}
+}

@@ -16,8 +16,9 @@
 // URL is any address of package transport: a bare host:port (TCP),
 // tcp://, unix://, tls://, ws://, wss:// or http:// (net/rpc's HTTP
 // CONNECT). -codec picks the wire: msgpack (the default), msgpack-ugorji,
-// jsonrpc or jsonrpc2; gob is refused, since it needs the Go types of the
-// values on both ends, and the command has only JSON.
+// jsonrpc, jsonrpc2, lsp (JSON-RPC 2.0 in LSP's Content-Length frames) or
+// jsonrpc2-lines (one message per line); gob is refused, since it needs the
+// Go types of the values on both ends, and the command has only JSON.
 //
 // Values are JSON both ways. A JSON argument is the call's one param;
 // -params '[…]' gives several positional params; -d @FILE or -d @- reads

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -32,6 +33,7 @@ type dumper struct {
 	hex     bool
 	label   string // "worker 2", for a master's connections
 	msgpack bool   // the frames are msgpack values, not JSON
+	lsp     bool   // the JSON frames have LSP's Content-Length headers
 }
 
 // direction returns the frames of one direction, marked by arrow.
@@ -98,6 +100,9 @@ func (f *frames) next() (n int, frame, text []byte, err error) {
 		text, n, err := msgpackToJSON(nil, f.buf)
 		return n, f.buf[:n], text, err
 	}
+	if f.d.lsp {
+		return f.nextLSP()
+	}
 	start := len(f.buf) - len(bytes.TrimLeft(f.buf, jsonSpace))
 	if start == len(f.buf) {
 		return start, nil, nil, nil
@@ -117,6 +122,41 @@ func (f *frames) next() (n int, frame, text []byte, err error) {
 	end := start + int(dec.InputOffset())
 	n = len(f.buf) - len(bytes.TrimLeft(f.buf[end:], jsonSpace))
 	return n, f.buf[start:end], compact.Bytes(), nil
+}
+
+// nextLSP finds the LSP frame at the front of f.buf: its header, then the
+// body the header's Content-Length counts. The frame shown is the whole
+// of it; the text, the body compacted.
+func (f *frames) nextLSP() (n int, frame, text []byte, err error) {
+	end := bytes.Index(f.buf, []byte("\r\n\r\n"))
+	sep := 4
+	if lf := bytes.Index(f.buf, []byte("\n\n")); lf >= 0 && (end < 0 || lf < end) {
+		end, sep = lf, 2
+	}
+	if end < 0 {
+		return 0, nil, nil, errShort
+	}
+	length := -1
+	for _, line := range strings.Split(string(f.buf[:end]), "\n") {
+		name, value, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if ok && strings.EqualFold(strings.TrimSpace(name), "Content-Length") {
+			if length, err = strconv.Atoi(strings.TrimSpace(value)); err != nil || length < 0 {
+				return 0, nil, nil, fmt.Errorf("bad Content-Length %q", value)
+			}
+		}
+	}
+	if length < 0 {
+		return 0, nil, nil, errors.New("an LSP header with no Content-Length")
+	}
+	n = end + sep + length
+	if len(f.buf) < n {
+		return 0, nil, nil, errShort
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, f.buf[end+sep:n]); err != nil {
+		return n, f.buf[:n], []byte(fmt.Sprintf("(body not JSON: %v) %q", err, clip(f.buf[end+sep:n], 200))), nil
+	}
+	return n, f.buf[:n], compact.Bytes(), nil
 }
 
 // jsonSpace is JSON's white space.

@@ -55,12 +55,12 @@ func wireFor(name string) (wire, error) {
 		return nil, usageError("-codec %q: want one of %s", name, strings.Join(codecNames(), ", "))
 	case c == codec.Gob:
 		return nil, usageError("-codec gob: gob needs the Go types of the values on both ends, and a command line has only JSON; use one of %s (the remote must speak it too)", strings.Join(codecNames(), ", "))
-	case c == codec.JSONRPC || c == codec.JSONRPC2:
-		return jsonWire{c}, nil
+	case c == codec.Msgpack:
+		return msgpackWire{}, nil
 	case c == codec.MsgpackUgorji:
 		return ugorjiWire{}, nil
 	}
-	return msgpackWire{}, nil
+	return jsonWire{c}, nil // the JSON-RPC family, whatever its framing
 }
 
 // codecNames are the codecs the command takes: all but gob.
