@@ -82,7 +82,7 @@ There is no -H: the peer engine has no per-call metadata to send it in.
 func callFlags(fs *flag.FlagSet, o *options, timeout string) {
 	o.codecFlag(fs)
 	o.paramFlags(fs)
-	fs.BoolVar(&o.batch, "batch", false, "send the calls as one JSON-RPC 2.0 batch (-codec jsonrpc2)")
+	fs.BoolVar(&o.batch, "batch", false, "send the calls as one JSON-RPC 2.0 batch (-codec jsonrpc2, jsonrpc2-lines or lsp)")
 	o.timeoutFlags(fs, timeout)
 	o.outputFlags(fs)
 	o.tlsFlags(fs, false)
