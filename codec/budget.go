@@ -119,10 +119,13 @@ type wireValue struct {
 
 // wireCursor walks one encoded value, depth first. next reads the head of
 // the next value; after an array or a map, more reports whether another
-// child follows (and false once, when the container ends).
+// child follows (and false once, when the container ends), and skip steps
+// over the rest of the innermost container, closing it, and returns how
+// many children it had left.
 type wireCursor interface {
 	next() (wireValue, error)
 	more() bool
+	skip() int
 }
 
 // Go's sizes of what decoding makes, in bytes.
@@ -198,8 +201,10 @@ func (w *budgetWalk) add(n int64) {
 // errOverBudget stops a walk whose charge passed its limit.
 var errOverBudget = fmt.Errorf("%w: over budget", ErrDecodeBudget)
 
+// charge charges v decoded into a value of type t, which costType has
+// resolved: every type the walk passes on is resolved once, outside the
+// loops over elements.
 func (w *budgetWalk) charge(v wireValue, t reflect.Type) {
-	t = costType(t)
 	if t == nil {
 		w.dynamic(v)
 		return
@@ -208,7 +213,7 @@ func (w *budgetWalk) charge(v wireValue, t reflect.Type) {
 	case reflect.Pointer:
 		if v.kind != wireNil {
 			w.add(int64(t.Elem().Size()))
-			w.charge(v, t.Elem())
+			w.charge(v, costType(t.Elem()))
 		}
 		return
 	case reflect.String:
@@ -222,18 +227,30 @@ func (w *budgetWalk) charge(v wireValue, t reflect.Type) {
 			w.add(int64(v.n))
 			return
 		case wireArray:
-			elem := t.Elem()
+			size, elem := growth*int64(t.Elem().Size()), costType(t.Elem())
+			if fixedSize(elem) {
+				// Numbers and bools take their place and nothing more:
+				// step over them without a walk. (A list among them fails
+				// the decoder there, with nothing more allocated.)
+				w.add(int64(w.cur.skip()) * (size + w.engine.perElem))
+				return
+			}
 			for w.cur.more() && w.err == nil {
-				w.elem(growth * int64(elem.Size()))
+				w.elem(size)
 				w.value(elem)
 			}
 			return
 		}
 	case reflect.Array:
 		if v.kind == wireArray {
+			elem := costType(t.Elem())
+			if fixedSize(elem) {
+				w.add(int64(w.cur.skip()) * w.engine.perElem)
+				return
+			}
 			for w.cur.more() && w.err == nil {
 				w.elem(0)
-				w.value(t.Elem()) // in place; extra elements are dropped
+				w.value(elem) // in place; extra elements are dropped
 			}
 			return
 		}
@@ -241,11 +258,12 @@ func (w *budgetWalk) charge(v wireValue, t reflect.Type) {
 		if v.kind == wireMap {
 			w.add(mapSize)
 			kv := int64(t.Key().Size() + t.Elem().Size())
+			key, elem := costType(t.Key()), costType(t.Elem())
 			for i := 0; w.cur.more() && w.err == nil; i++ {
 				w.elem(mapEntry(i, kv))
-				w.value(t.Key())
+				w.value(key)
 				if w.cur.more() {
-					w.value(t.Elem())
+					w.value(elem)
 				}
 			}
 			return
@@ -331,6 +349,21 @@ var (
 	binUnmarshalerType  = reflect.TypeFor[encoding.BinaryUnmarshaler]()
 )
 
+// fixedSize reports whether a value of the resolved type t takes its place
+// and nothing more: a bool or a number.
+func fixedSize(t reflect.Type) bool {
+	if t == nil {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128:
+		return true
+	}
+	return false
+}
+
 // targetType is the type a body decoded into v takes: what v points to.
 func targetType(v any) reflect.Type {
 	t := reflect.TypeOf(v)
@@ -346,6 +379,21 @@ func costType(t reflect.Type) reflect.Type {
 	if t == nil || t.Kind() == reflect.Interface {
 		return nil
 	}
+	if r, ok := costTypes.Load(t); ok {
+		return r.(resolved).t
+	}
+	r := resolveCostType(t)
+	costTypes.Store(t, resolved{r})
+	return r
+}
+
+// costTypes caches costType: the Implements checks cost more than the
+// rest of a value's walk.
+var costTypes sync.Map // reflect.Type → resolved
+
+type resolved struct{ t reflect.Type }
+
+func resolveCostType(t reflect.Type) reflect.Type {
 	pt := reflect.PointerTo(t)
 	if pt.Implements(jsonUnmarshalerType) || pt.Implements(textUnmarshalerType) || pt.Implements(binUnmarshalerType) || decodesItself(pt) {
 		return nil
@@ -353,7 +401,8 @@ func costType(t reflect.Type) reflect.Type {
 	return t
 }
 
-// structFields are the types of a struct's fields, in order and by name.
+// structFields are the types of a struct's fields, resolved by costType,
+// in order and by name.
 type structFields struct {
 	list   []reflect.Type
 	byName map[string]reflect.Type // by lower-case name: JSON matches without case
@@ -381,18 +430,19 @@ func fieldsOf(t reflect.Type) *structFields {
 		if !sf.IsExported() || sf.Anonymous && sf.Type.Kind() == reflect.Struct {
 			continue
 		}
+		ft := costType(sf.Type)
 		if len(sf.Index) == 1 {
-			f.list = append(f.list, sf.Type)
+			f.list = append(f.list, ft)
 		}
 		name := sf.Name
 		for _, tag := range []string{sf.Tag.Get("json"), sf.Tag.Get("msgpack"), sf.Tag.Get("codec")} {
 			if n, _, _ := strings.Cut(tag, ","); n != "" && n != "-" {
-				f.byName[n] = sf.Type
-				f.byName[strings.ToLower(n)] = sf.Type
+				f.byName[n] = ft
+				f.byName[strings.ToLower(n)] = ft
 			}
 		}
-		f.byName[name] = sf.Type
-		f.byName[strings.ToLower(name)] = sf.Type
+		f.byName[name] = ft
+		f.byName[strings.ToLower(name)] = ft
 	}
 	fieldCache.Store(t, f)
 	return f

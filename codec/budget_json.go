@@ -41,6 +41,15 @@ func (c *jsonCursor) next() (wireValue, error) {
 	return wireValue{kind: wireNumber}, nil
 }
 
+func (c *jsonCursor) skip() int {
+	n := 0
+	for c.more() {
+		c.off = skipJSONValue(c.b, skipJSONSpace(c.b, c.off))
+		n++
+	}
+	return n
+}
+
 // more reports whether another child of the innermost open container
 // follows, stepping over the ',' or ':' before it, or over the bracket
 // that closes the container.
@@ -81,7 +90,7 @@ func (c *jsonConn) charge(b []byte, t reflect.Type) error {
 	}
 	c.cursor = jsonCursor{b: b, open: c.cursor.open[:0]}
 	w := budgetWalk{cur: &c.cursor, engine: jsonEngineCost, limit: c.budget.limit(jsonEngineCost.overhead)}
-	w.value(t)
+	w.value(costType(t))
 	if w.err != nil {
 		w.cost = w.limit + 1
 	}

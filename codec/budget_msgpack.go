@@ -61,6 +61,23 @@ func (c *mpCursor) next() (wireValue, error) {
 	return v, nil
 }
 
+func (c *mpCursor) skip() int {
+	top := len(c.stack) - 1
+	if top < 0 {
+		return 0
+	}
+	n := int(c.stack[top])
+	for range n {
+		end, err := mpSkip(c.b, c.off)
+		if err != nil {
+			break // cannot happen in a scanned frame
+		}
+		c.off = end
+	}
+	c.stack = c.stack[:top]
+	return n
+}
+
 func (c *mpCursor) more() bool {
 	top := len(c.stack) - 1
 	if top < 0 {
@@ -99,7 +116,7 @@ func (c *msgpackConn) charge(b []byte, t reflect.Type) error {
 	}
 	c.cursor = mpCursor{b: b, stack: c.cursor.stack[:0]}
 	w := budgetWalk{cur: &c.cursor, engine: c.cost, limit: c.budget.limit(c.cost.overhead)}
-	w.value(t)
+	w.value(costType(t))
 	if w.err != nil {
 		w.cost = w.limit + 1
 	}
