@@ -68,11 +68,24 @@ func (c *mpCursor) skip() int {
 	}
 	n := int(c.stack[top])
 	for range n {
-		end, err := mpSkip(c.b, c.off)
-		if err != nil {
+		if c.off >= len(c.b) {
 			break // cannot happen in a scanned frame
 		}
-		c.off = end
+		// Numbers first, inline: a list of them is what skip is for.
+		switch b := c.b[c.off]; {
+		case b <= 0x7f, b >= 0xe0, b == 0xc0, b == 0xc2, b == 0xc3:
+			c.off++
+		case b == 0xcb, b == 0xcf, b == 0xd3:
+			c.off += 9
+		case b == 0xca, b == 0xce, b == 0xd2:
+			c.off += 5
+		default:
+			end, err := mpSkip(c.b, c.off)
+			if err != nil {
+				return n // cannot happen in a scanned frame
+			}
+			c.off = end
+		}
 	}
 	c.stack = c.stack[:top]
 	return n
