@@ -90,10 +90,24 @@ func TestFirstFrameTimeoutNegativeMeansNever(t *testing.T) {
 
 // TestRedialerGreetsSilentMaster has a worker that is never called connect
 // to a hub with a short FirstFrameTimeout, and checks that its greeting
-// keeps it connected: one dial, one peer, long past the deadline.
+// keeps it connected: one dial, one peer, long past the deadline. Once the
+// master says nothing; once it sends a notification, which the worker
+// answers with nothing: the worker must greet all the same.
 func TestRedialerGreetsSilentMaster(t *testing.T) {
+	for _, notify := range []bool{false, true} {
+		t.Run(map[bool]string{false: "silent", true: "notifying"}[notify], func(t *testing.T) {
+			testRedialerGreets(t, notify)
+		})
+	}
+}
+
+func testRedialerGreets(t *testing.T, notify bool) {
 	const timeout = 500 * time.Millisecond
-	hub, addr := startHub(t, codec.JSONRPC2, nil, &peer.HubOptions{Peer: &peer.Options{FirstFrameTimeout: timeout}})
+	opts := &peer.HubOptions{Peer: &peer.Options{FirstFrameTimeout: timeout}}
+	if notify {
+		opts.OnConnect = func(p *peer.Peer) { p.Notify(context.Background(), "Worker.Hello", "hi") }
+	}
+	hub, addr := startHub(t, codec.JSONRPC2, nil, opts)
 	var dials atomic.Int32
 	r := peer.NewRedialer(func(ctx context.Context) (io.ReadWriteCloser, error) {
 		dials.Add(1)

@@ -76,11 +76,11 @@ type RedialOptions struct {
 	// serves. If the peer ends during OnConnect, the Redialer redials.
 	OnConnect func(*Peer)
 	// NoGreeting stops the Redialer from sending a HeartbeatMethod
-	// notification when nothing has arrived within GreetingDelay of a
-	// connect. The greeting is what keeps a worker that waits silently to
-	// be called from being closed by the master Hub's FirstFrameTimeout;
-	// leave it on unless the other end cannot bear an unknown
-	// notification.
+	// notification when it has sent nothing within GreetingDelay of a
+	// connect (see Greet). The greeting is what keeps a worker that waits
+	// silently to be called from being closed by the master Hub's
+	// FirstFrameTimeout; leave it on unless the other end cannot bear an
+	// unknown notification.
 	NoGreeting bool
 	// OnState, if set, is called on every change of state, in order, with
 	// the error that caused it (nil for Connecting and Connected). It must
@@ -143,7 +143,7 @@ func (r *Redialer) run(ctx context.Context) {
 		r.setState(Connecting, nil, nil)
 		p, err := r.connect(ctx)
 		if err == nil && !r.opts.NoGreeting {
-			greet(p)
+			Greet(p)
 		}
 		if err == nil && r.opts.OnConnect != nil {
 			r.opts.OnConnect(p)
@@ -270,18 +270,20 @@ func (r *Redialer) Close() error {
 	return nil
 }
 
-// GreetingDelay is how long a Redialer's peer waits for the other end's
-// first frame before it greets (RedialOptions.NoGreeting). Waiting first
+// GreetingDelay is how long Greet waits before it greets. Waiting first
 // lets a master that speaks another codec be the one whose frame is read:
 // the worker then stops with codec.ErrWrongCodec instead of being hung up
 // on. It is far below DefaultFirstFrameTimeout.
 const GreetingDelay = 200 * time.Millisecond
 
-// greet sends a heartbeat notification if no frame has arrived from the
-// other end within GreetingDelay.
-func greet(p *Peer) {
+// Greet sends the other end one HeartbeatMethod notification if p has sent
+// it nothing within GreetingDelay, so that a Hub's FirstFrameTimeout does
+// not close a worker that waits, silent, to be called. A Redialer greets
+// on every connection it makes (RedialOptions.NoGreeting); a worker made
+// with New calls Greet itself. Receivers drop the notification.
+func Greet(p *Peer) {
 	t := time.AfterFunc(GreetingDelay, func() {
-		if !p.gotFrame.Load() {
+		if !p.out.queuedAny.Load() && p.Err() == nil {
 			p.Notify(p.ctx, HeartbeatMethod, 0)
 		}
 	})

@@ -70,6 +70,9 @@ type sender struct {
 	// answers, share one write.
 	readerAhead atomic.Bool
 
+	// queuedAny: a frame has been queued, for Greet.
+	queuedAny atomic.Bool
+
 	writeStart atomic.Int64 // unix nanoseconds the current chunk began; 0 when not writing
 	timer      *time.Timer
 }
@@ -146,6 +149,9 @@ func (s *sender) send(h codec.Header, v any, reply bool, mode int, abandon <-cha
 	s.h = h // a scratch header, so that h does not escape
 	err = s.conn.Write(&s.h, v)
 	queued := len(s.queue) > before
+	if queued && !s.queuedAny.Load() {
+		s.queuedAny.Store(true)
+	}
 	if reply && queued {
 		s.replies++
 	}

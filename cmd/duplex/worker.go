@@ -107,7 +107,7 @@ func runWorker(ctx context.Context, e *env, o *options, args []string) error {
 		return connError(err)
 	}
 	e.line("worker: connected to %s (%s)", addr, o.codec)
-	greet(p)
+	peer.Greet(p)
 	select {
 	case <-p.Done():
 		p.Close()
@@ -121,29 +121,6 @@ func runWorker(ctx context.Context, e *env, o *options, args []string) error {
 		e.line("worker: stopped")
 		return nil
 	}
-}
-
-// greetDelay is how long a worker waits for its first call before it
-// greets the master.
-const greetDelay = 200 * time.Millisecond
-
-// greet sends the master a heartbeat notification unless the worker has
-// sent it something within greetDelay: a master whose Hub closes a
-// connection that sends no frame in time would otherwise drop a worker
-// that waits, silent, to be called. It waits first, so that a master of
-// another codec is heard, and named, before anything is sent to it.
-func greet(p *peer.Peer) {
-	conn, ok := p.Conn().(*wireConn)
-	if !ok {
-		return
-	}
-	time.AfterFunc(greetDelay, func() {
-		if conn.sent.Load() == 0 && p.Err() == nil {
-			ctx, cancel := context.WithTimeout(context.Background(), stopGrace)
-			defer cancel()
-			p.Notify(ctx, peer.HeartbeatMethod, 0)
-		}
-	})
 }
 
 // shutdown lets the calls p has taken finish, for a while, and closes it.
@@ -169,7 +146,6 @@ func redialWorker(ctx context.Context, e *env, o *options, addr string, w wire, 
 	r := peer.NewRedialer(dial, w.codec(), bind, &peer.RedialOptions{
 		MinBackoff: 100 * time.Millisecond,
 		MaxBackoff: 5 * time.Second,
-		OnConnect:  greet,
 		OnState: func(s peer.State, p *peer.Peer, err error) {
 			current.Store(p)
 			switch s {
