@@ -59,9 +59,14 @@ func (s *Service) Leave(ctx context.Context, name string, _ *struct{}) error {
 		return errors.New("cluster: Leave called without a peer")
 	}
 	s.m.mu.Lock()
-	defer s.m.mu.Unlock()
-	if e := s.m.workers[name]; e != nil && e.p == p {
+	e := s.m.workers[name]
+	held := e != nil && e.p == p
+	if held {
 		s.m.removeLocked(e)
+	}
+	s.m.mu.Unlock()
+	if held {
+		s.m.settle() // so that the worker's next move sees the name gone
 	}
 	return nil
 }

@@ -202,3 +202,55 @@ func TestJoinLeaveAndAdd(t *testing.T) {
 		t.Errorf("Add after Close: got %v, want ErrClosed", err)
 	}
 }
+
+// Calls racing a Leave are each answered, by the worker or with
+// ErrNoWorker; none is dropped to wait out its context, which is what
+// happened to a call NATS had routed to the master before the server took
+// its unsubscribe.
+func TestCallsRacingLeaveAreAnswered(t *testing.T) {
+	tc := newCluster(t, codec.Msgpack)
+	cl := tc.client(nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	p, _ := dialPlain(t, "tcp://"+tc.masters[0].addr, codec.Msgpack, "racer", nil)
+	if _, err := cluster.Join(ctx, p, "racer"); err != nil {
+		t.Fatal(err)
+	}
+	waitWorkers(t, cl, map[string]string{"racer": "m0"}, 2*time.Second)
+
+	const callers = 4
+	answered := make(chan struct{}, 1)
+	errs := make(chan error, callers)
+	for range callers {
+		go func() {
+			for {
+				callCtx, stop := context.WithTimeout(ctx, 3*time.Second)
+				var got string
+				err := cl.Call(callCtx, "racer", "Work.Echo", "r", &got)
+				stop()
+				switch {
+				case err == nil:
+					select {
+					case answered <- struct{}{}:
+					default:
+					}
+				case errors.Is(err, cluster.ErrNoWorker):
+					errs <- nil
+					return
+				default:
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	<-answered // the callers are under way
+	if err := p.Call(ctx, cluster.ServiceName+".Leave", "racer", nil); err != nil {
+		t.Fatal(err)
+	}
+	for range callers {
+		if err := <-errs; err != nil {
+			t.Errorf("a call racing the Leave: got %v, want a reply or ErrNoWorker", err)
+		}
+	}
+}

@@ -229,14 +229,29 @@ func (m *Master) Add(name string, p *peer.Peer) error {
 
 // Remove makes the worker called name unreachable through this master.
 // Its connection stays up. It reports whether the master held the name.
+//
+// When it returns, the NATS server has taken the unsubscribe, so a call
+// made after it fails with ErrNoWorker or goes to another master holding
+// the name, unless the server could not be reached within a second.
 func (m *Master) Remove(name string) bool {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	e := m.workers[name]
 	if e != nil {
 		m.removeLocked(e)
 	}
+	m.mu.Unlock()
+	if e != nil {
+		m.settle()
+	}
 	return e != nil
+}
+
+// settle waits until the NATS server has taken what the master sent, such
+// as an unsubscribe, for at most a second; m.mu is not held.
+func (m *Master) settle() {
+	if err := m.nc.FlushTimeout(time.Second); err != nil && !m.nc.IsClosed() {
+		m.log.Debug("cluster: flush after a change of workers", "master", m.id, "error", err)
+	}
 }
 
 // watch removes e when its peer's connection ends.
@@ -259,9 +274,19 @@ func (m *Master) remove(e *entry) {
 }
 
 // removeLocked forgets e, which holds its name. m.mu is held.
+//
+// Its subscription is drained, not dropped: a call NATS routed here before
+// the server took the unsubscribe still reaches startCall, which answers
+// it with ErrNoWorker. Dropped, it would go unanswered and its caller wait
+// out its whole context. A closing master, whose loop no longer reads,
+// drops it.
 func (m *Master) removeLocked(e *entry) {
 	delete(m.workers, e.name)
-	if err := e.sub.Unsubscribe(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+	stop := e.sub.Drain
+	if m.closed {
+		stop = e.sub.Unsubscribe
+	}
+	if err := stop(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
 		m.log.Warn("cluster: unsubscribing a worker", "worker", e.name, "error", err)
 	}
 	close(e.gone)
