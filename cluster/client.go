@@ -47,8 +47,11 @@ type ClientOptions struct {
 //
 // Calls are at most once: a call is delivered to one master, which
 // relays it once; nothing is retried. A call whose master dies before it
-// answers has no answer and returns when its context ends, so give calls
-// a deadline.
+// answers fails with an error that Is peer.ErrClosed once the client's
+// view of the cluster has lost that master (three heartbeats, then a
+// probe that NATS answers at once for a closed connection) and may or
+// may not have run. The view starts with the client's first call, which
+// it does not cover: give calls a deadline all the same.
 //
 // A Client is safe for concurrent use. Close stops what it started; the
 // NATS connection stays the caller's.
@@ -64,6 +67,7 @@ type Client struct {
 
 	rosterOnce sync.Once
 	roster     *roster
+	rosterErr  error
 	closeOnce  sync.Once
 	closed     chan struct{}
 }
@@ -108,9 +112,9 @@ func (c *Client) Call(ctx context.Context, name, method string, args, reply any)
 	if err != nil {
 		return err
 	}
-	resp, err := c.nc.RequestMsgWithContext(ctx, msg)
+	resp, err := c.requestGuarded(ctx, name, id, msg)
 	if err != nil {
-		return c.requestFailed(ctx, name, id, err)
+		return err
 	}
 	if status := headerOf(resp, hStatus); status != "" {
 		return errorOf(status, headerOf(resp, hError))
@@ -131,9 +135,9 @@ func (c *Client) Notify(ctx context.Context, name, method string, args any) erro
 		return err
 	}
 	msg.Header.Set(hKind, kindNotify)
-	resp, err := c.nc.RequestMsgWithContext(ctx, msg)
+	resp, err := c.requestGuarded(ctx, name, id, msg)
 	if err != nil {
-		return c.requestFailed(ctx, name, id, err)
+		return err
 	}
 	if status := headerOf(resp, hStatus); status != "" {
 		return errorOf(status, headerOf(resp, hError))

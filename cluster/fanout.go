@@ -12,6 +12,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/duplexrpc/duplex/codec"
+	"github.com/duplexrpc/duplex/peer"
 )
 
 // Result is one worker's outcome of a fan-out.
@@ -99,7 +100,7 @@ func (c *Client) fanOut(ctx context.Context, names []string, method string, args
 	for _, name := range alone {
 		g.callAlone(ctx, name, args)
 	}
-	g.collect(ctx, plans, replies, inbox, args)
+	g.collect(ctx, r, plans, replies, inbox, args)
 	if ctx.Err() != nil {
 		c.cancel(id)
 	}
@@ -260,9 +261,13 @@ func (g *gather) wait() { g.pending.Wait() }
 // collect reads the masters' answers until each has sent its last one or
 // ctx ends. The names of a master that is gone, or that has not answered
 // by then, are settled last, so that a worker that moved and answered
-// through its new master is not also reported missing.
-func (g *gather) collect(ctx context.Context, plans []*fanPlan, replies chan *nats.Msg, inbox string, args any) {
+// through its new master is not also reported missing. A master that
+// dies after it took the request, as the roster sees it, fails the names
+// it has not answered for with an error that Is peer.ErrClosed: their
+// calls may have run, so they are not made again.
+func (g *gather) collect(ctx context.Context, r *roster, plans []*fanPlan, replies chan *nats.Msg, inbox string, args any) {
 	var gone []*fanPlan
+	died := make(chan int, len(plans))
 	defer func() {
 		for _, p := range gone {
 			g.masterGone(ctx, p, args)
@@ -270,15 +275,24 @@ func (g *gather) collect(ctx context.Context, plans []*fanPlan, replies chan *na
 		g.expire(plans, ctx.Err())
 	}()
 	left := 0
-	for _, p := range plans {
+	for i, p := range plans {
 		if !p.done {
 			left++
+			stop := r.watchGone([]string{p.master}, func(string) { died <- i })
+			defer stop()
 		}
 	}
 	for left > 0 {
 		var msg *nats.Msg
 		select {
 		case msg = <-replies:
+		case i := <-died:
+			if p := plans[i]; !p.done {
+				p.done = true
+				left--
+				g.failNames(p.master, p.known, &relayError{fmt.Sprintf("cluster: calling %s: master %s died during the fan-out; the call may have run", g.method, p.master), peer.ErrClosed})
+			}
+			continue
 		case <-ctx.Done():
 			return
 		}

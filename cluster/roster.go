@@ -46,12 +46,9 @@ func (c *Client) Workers(ctx context.Context) ([]Worker, error) {
 // watch starts watching the cluster's presence, once, and waits until the
 // client has had time to hear from every master.
 func (c *Client) watch(ctx context.Context) (*roster, error) {
-	var err error
-	c.rosterOnce.Do(func() {
-		c.roster, err = startRoster(c.nc, c.prefix, c.beat, c.log)
-	})
-	if err != nil {
-		return nil, err
+	c.rosterOnce.Do(c.startRoster)
+	if c.rosterErr != nil {
+		return nil, c.rosterErr
 	}
 	if c.roster == nil {
 		return nil, ErrClosed
@@ -71,6 +68,23 @@ func (c *Client) watch(ctx context.Context) (*roster, error) {
 	}
 }
 
+// startRoster starts the client's roster; rosterOnce runs it.
+func (c *Client) startRoster() {
+	c.roster, c.rosterErr = startRoster(c.nc, c.prefix, c.beat, c.log)
+}
+
+// rosterNow starts the roster if it is not started and returns it; nil
+// if the client is closed or the roster could not start.
+func (c *Client) rosterNow() *roster {
+	c.rosterOnce.Do(c.startRoster)
+	select {
+	case <-c.closed:
+		return nil
+	default:
+	}
+	return c.roster
+}
+
 // roster is a client's view of the masters and their workers.
 type roster struct {
 	nc     *nats.Conn
@@ -80,9 +94,13 @@ type roster struct {
 	subs   []*nats.Subscription
 	ready  chan struct{} // closed a little over a heartbeat after the start
 	timer  *time.Timer
+	ctx    context.Context // ended by stop: ends the sweep and probes
+	end    context.CancelFunc
 
 	mu      sync.Mutex
 	masters map[string]*masterView
+	watches map[string]map[*goneWatch]struct{} // by master ID
+	probing map[string]bool                    // masters being probed
 }
 
 // masterView is what a client knows of one master.
@@ -94,6 +112,7 @@ type masterView struct {
 	seen    time.Time // the last message from it
 	asked   time.Time // the last time the roster asked it for its snapshot
 	workers []Worker
+	names   map[string]bool // of workers
 }
 
 // forgetAfter is how many of its heartbeats a master may stay silent
@@ -101,7 +120,10 @@ type masterView struct {
 const forgetAfter = 3
 
 func startRoster(nc *nats.Conn, prefix string, beat time.Duration, log *slog.Logger) (*roster, error) {
-	r := &roster{nc: nc, prefix: prefix, inbox: nc.NewInbox(), log: log, ready: make(chan struct{}), masters: make(map[string]*masterView)}
+	r := &roster{
+		nc: nc, prefix: prefix, inbox: nc.NewInbox(), log: log, ready: make(chan struct{}),
+		masters: make(map[string]*masterView), watches: make(map[string]map[*goneWatch]struct{}), probing: make(map[string]bool),
+	}
 	for _, subj := range []string{prefix + subjPresence, r.inbox} {
 		sub, err := nc.Subscribe(subj, r.handle)
 		if err != nil {
@@ -117,10 +139,15 @@ func startRoster(nc *nats.Conn, prefix string, beat time.Duration, log *slog.Log
 		return nil, fmt.Errorf("cluster: %w", err)
 	}
 	r.timer = time.AfterFunc(beat+beat/5+50*time.Millisecond, func() { close(r.ready) })
+	r.ctx, r.end = context.WithCancel(context.Background())
+	go r.sweep(beat / 2)
 	return r, nil
 }
 
 func (r *roster) stop() {
+	if r.end != nil {
+		r.end()
+	}
 	for _, sub := range r.subs {
 		sub.Unsubscribe()
 	}
@@ -138,23 +165,30 @@ func (r *roster) handle(msg *nats.Msg) {
 		return
 	}
 	now := time.Now()
+	var fires []func()
+	defer func() { fireAll(fires) }() // after the unlock below
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	v := r.masters[p.Master]
 	switch p.Kind {
 	case presenceBye:
 		if v != nil && v.epoch == p.Epoch {
-			delete(r.masters, p.Master)
+			fires = r.forgetLocked(p.Master, true)
 		}
 	case presenceSnapshot:
 		if v != nil && v.epoch == p.Epoch && p.Version < v.version {
 			v.seen = now // an older snapshot, overtaken
 			return
 		}
+		if v != nil && v.epoch != p.Epoch {
+			fires = r.forgetLocked(p.Master, true) // it restarted: the old instance is gone
+		}
 		v = &masterView{id: p.Master, epoch: p.Epoch, version: p.Version, beat: time.Duration(p.Beat) * time.Millisecond, seen: now}
 		v.workers = make([]Worker, len(p.Workers))
+		v.names = make(map[string]bool, len(p.Workers))
 		for i, w := range p.Workers {
 			v.workers[i] = Worker{Name: w.Name, Master: p.Master, Codec: w.Codec, Since: w.Since}
+			v.names[w.Name] = true
 		}
 		r.masters[p.Master] = v
 	case presenceBeat:
@@ -180,15 +214,17 @@ func (r *roster) handle(msg *nats.Msg) {
 // live returns the masters heard from lately, forgetting the others.
 func (r *roster) live() []*masterView {
 	now := time.Now()
+	var fires []func()
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	list := make([]*masterView, 0, len(r.masters))
 	for id, v := range r.masters {
 		if now.Sub(v.seen) > forgetAfter*max(v.beat, time.Millisecond) {
-			delete(r.masters, id)
+			fires = append(fires, r.forgetLocked(id, false)...)
 			continue
 		}
 		list = append(list, v)
 	}
+	r.mu.Unlock()
+	fireAll(fires)
 	return list
 }
