@@ -115,12 +115,7 @@ func (r *roster) watchGone(masters []string, fire func(master string)) (stop fun
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		for _, id := range masters {
-			if set := r.watches[id]; set != nil {
-				delete(set, w)
-				if len(set) == 0 {
-					delete(r.watches, id)
-				}
-			}
+			delete(r.watches[id], w) // the set stays for the next call: one map per master
 		}
 	}
 }
