@@ -50,9 +50,17 @@ func (c *Client) requestGuarded(ctx context.Context, name, id string, msg *nats.
 // goneWatch is a request in flight at one of a few masters: it is told
 // when the last of them is forgotten, since then none is left to answer.
 type goneWatch struct {
-	left int // its masters not yet forgotten; under roster.mu
-	fire func(master string)
+	left    int  // its masters not yet forgotten; under roster.mu
+	stopped bool // its request ended; under roster.mu
+	fire    func(master string)
 }
+
+// lostGrace is how long a watch waits, once its last master is gone,
+// before it ends its request: an answer the master sent before its bye,
+// or before its connection dropped, may still be on its way through the
+// client's NATS goroutines, and an answer is better than an error. At
+// least a heartbeat.
+const lostGrace = 250 * time.Millisecond
 
 // sweep forgets silent masters as they fall silent, not only when the
 // view is next read, so that the requests watching them end on time.
@@ -114,6 +122,7 @@ func (r *roster) watchGone(masters []string, fire func(master string)) (stop fun
 	return func() {
 		r.mu.Lock()
 		defer r.mu.Unlock()
+		w.stopped = true
 		for _, id := range masters {
 			delete(r.watches[id], w) // the set stays for the next call: one map per master
 		}
@@ -138,11 +147,21 @@ func (r *roster) forgetLocked(id string, gone bool) (after []func()) {
 }
 
 // fireLocked ends the watches of master id, and returns the calls to make
-// for those it was the last master of. r.mu is held.
+// for those it was the last master of: each fires after the grace, unless
+// its request ended meanwhile. r.mu is held.
 func (r *roster) fireLocked(id string) (fires []func()) {
 	for w := range r.watches[id] {
 		if w.left--; w.left == 0 {
-			fires = append(fires, func() { w.fire(id) })
+			fires = append(fires, func() {
+				time.AfterFunc(r.grace, func() {
+					r.mu.Lock()
+					stopped := w.stopped
+					r.mu.Unlock()
+					if !stopped {
+						w.fire(id)
+					}
+				})
+			})
 		}
 	}
 	delete(r.watches, id)

@@ -368,8 +368,8 @@ func (m *Master) Close() error {
 	}
 	m.mu.Unlock()
 	m.unsubscribe()
+	m.relays.Wait() // their answers go out before the bye that m.done sends
 	close(m.done)
-	m.relays.Wait()
 	m.wg.Wait()
 	return nil
 }

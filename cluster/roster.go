@@ -94,6 +94,7 @@ type roster struct {
 	subs   []*nats.Subscription
 	ready  chan struct{} // closed a little over a heartbeat after the start
 	timer  *time.Timer
+	grace  time.Duration   // see lostGrace
 	ctx    context.Context // ended by stop: ends the sweep and probes
 	end    context.CancelFunc
 
@@ -139,6 +140,7 @@ func startRoster(nc *nats.Conn, prefix string, beat time.Duration, log *slog.Log
 		return nil, fmt.Errorf("cluster: %w", err)
 	}
 	r.timer = time.AfterFunc(beat+beat/5+50*time.Millisecond, func() { close(r.ready) })
+	r.grace = max(beat, lostGrace)
 	r.ctx, r.end = context.WithCancel(context.Background())
 	go r.sweep(beat / 2)
 	return r, nil
