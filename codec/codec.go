@@ -17,10 +17,19 @@ const (
 	Notification Kind = 3 // a call that expects no answer
 	// Cancel asks the other end to cancel the request Seq that this end
 	// sent it; it has no body. The wires with notifications write it as
-	// one of the method "$/cancelRequest" (LSP's), so that a peer which
-	// does not know it sees a notification for an unknown method and
-	// ignores it; gob, as a kind of its own.
+	// the dialect's cancel notification (LSP's "$/cancelRequest" unless
+	// Options.Dialect says otherwise), so that a peer which does not know
+	// it sees a notification for an unknown method and ignores it; gob,
+	// as a kind of its own. Written, Error is the reason, where the
+	// dialect carries one.
 	Cancel Kind = 4
+	// Progress reports progress on a request, named by its progress
+	// token ([Header.Token]): the dialect's progress notification. Read,
+	// a Conn reports a notification of the dialect's progress method
+	// whose params name a token as a Progress; ReadBody then decodes its
+	// params as for a notification, unless it is given a
+	// *[ProgressValue], which takes the value alone.
+	Progress Kind = 5
 )
 
 func (k Kind) String() string {
@@ -33,25 +42,57 @@ func (k Kind) String() string {
 		return "notification"
 	case Cancel:
 		return "cancel"
+	case Progress:
+		return "progress"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
 
 // Header is the part of a frame that routes it: what it is, which method it
-// calls or which call it answers, and a remote error.
+// calls or which call it answers, a remote error, and what travels beside a
+// call: its metadata, its wire id and its progress token. A field a wire
+// has no room for is not written; an empty field writes nothing, so a call
+// without metadata or a token is the same bytes as ever.
 type Header struct {
 	Kind          Kind
-	ServiceMethod string // Request and Notification
+	ServiceMethod string // Request, Notification and Progress
 	Seq           uint64 // Request, Response and Cancel; each direction numbers its own requests
-	// Error, on a Response, is the remote error: non-empty means the call
-	// failed and the body is empty. On a Request it means the codec
-	// rejected the message (see [Conn]).
+	// Error, on a Response, is the remote error's message: non-empty
+	// means the call failed and the body is empty. On a Request it means
+	// the codec rejected the message (see [Conn]). On a Cancel written,
+	// the reason, where the dialect carries one.
 	Error string
-	// Code is a JSON-RPC 2.0 error code. Written with a Response that has
-	// an Error, it is the code to send; zero lets the codec choose. Read,
-	// it is the code of a JSON-RPC 2.0 error response, or of the
-	// rejection of a Request. The other codecs ignore it and read 0.
+	// Code is the error's code. Written with a Response that has an
+	// Error, it is the code to send; zero lets the codec choose (JSON-RPC
+	// 2.0 must send one). Read, it is the code the remote error carried,
+	// or that of the codec's rejection of a Request. JSON-RPC 1.0 and gob
+	// carry no code; msgpack-rpc carries one as the error [code, message]
+	// (docs/wire.md §7).
 	Code int
+	// StandardCode, on a Response written, says that Code is only the
+	// standard code of the error's kind (method not found, bad params, a
+	// panic, a cancel), chosen by the engine, not by the handler.
+	// JSON-RPC 2.0 sends it as any code; msgpack-rpc sends such an error
+	// as its message alone, the plain string every msgpack-rpc client
+	// prints (Neovim reads no other code than its own 0 and 1).
+	StandardCode bool
+	// Data is the error's data. Written, any value the body could be,
+	// nil for none; read, the data the remote error carried, as a [Raw]
+	// of the wire, or nil. JSON-RPC 1.0 and gob carry none.
+	Data any
+
+	// ID, read on a Request, is its id exactly as the wire wrote it. Seq
+	// is what Responses name it by; ID is for the handler. It is not
+	// written: a Request's id is its Seq.
+	ID ID
+	// Meta is the metadata of a Request or Notification, key to value,
+	// read and written where the wire has room (docs/wire.md §12). Nil
+	// when there is none.
+	Meta map[string]string
+	// Token is a Request's progress token, written where the dialect
+	// says and read from there, and the token that a Progress frame
+	// reports on. The zero ID is none.
+	Token ID
 }
 
 // Conn frames one byte stream in one wire format, in both directions.
@@ -130,6 +171,16 @@ type Options struct {
 	// DefaultMaxDecodeRatio; a negative value turns the check off. Gob
 	// bodies are charged by their type alone (docs/wire.md §8.5).
 	MaxDecodeRatio int
+
+	// Dialect is how cancels and progress are spelled, and where a
+	// request's progress token travels. Nil means DefaultDialect.
+	Dialect *Dialect
+
+	// ParamsByName sends a Go argument that encodes as a JSON object as a
+	// JSON-RPC 2.0 request's params themselves, {"a":1}, rather than as
+	// [{"a":1}], as the dialect's ParamsByName does. The framed codecs
+	// always do.
+	ParamsByName bool
 
 	// FramePerWrite makes the Conn write each frame with its own Write call
 	// instead of grouping concurrent frames. Message transports whose every

@@ -27,6 +27,8 @@ var (
 	ErrWrongCodec = errors.New("codec: the other end speaks another wire format")
 	// ErrUnknownCodec: ByName was given a name it does not know.
 	ErrUnknownCodec = errors.New("codec: unknown codec")
+	// ErrUnknownDialect: DialectByName was given a name it does not know.
+	ErrUnknownDialect = errors.New("codec: unknown dialect")
 )
 
 // paramsError is a JSON request's params failing to decode into the

@@ -153,12 +153,12 @@ func TestLSPReadsGoplsSession(t *testing.T) {
 		kinds = append(kinds, k)
 	}
 	want := []string{
-		"response", "request window/workDoneProgress/create", "notification $/progress",
+		"response", "request window/workDoneProgress/create", "progress $/progress",
 		"request workspace/configuration", "notification window/logMessage", "notification window/logMessage",
-		"notification $/progress", "request client/registerCapability", "request client/registerCapability",
+		"progress $/progress", "request client/registerCapability", "request client/registerCapability",
 		"response", "notification textDocument/publishDiagnostics", "response",
-		"request window/workDoneProgress/create", "notification $/progress", "request workspace/applyEdit",
-		"notification $/progress", "response -32800", "response",
+		"request window/workDoneProgress/create", "progress $/progress", "request workspace/applyEdit",
+		"progress $/progress", "response -32800", "response",
 		"notification window/logMessage", "notification window/logMessage",
 	}
 	if strings.Join(kinds, "\n") != strings.Join(want, "\n") {

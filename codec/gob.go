@@ -18,7 +18,7 @@ type gobCodec struct{}
 func (gobCodec) Name() string { return "gob" }
 
 func (gobCodec) NewConn(rwc io.ReadWriteCloser, opts *Options) Conn {
-	c := &gobConn{rwc: rwc}
+	c := &gobConn{rwc: rwc, progressMethod: opts.dialect().ProgressMethod}
 	c.fw.w, c.fw.framePerWrite = rwc, WritesMessages(rwc, opts)
 	c.in = gobLimitReader{br: bufio.NewReader(rwc), max: opts.maxFrameSize(), ratio: opts.decodeRatio()}
 	c.dec = gob.NewDecoder(&c.in)
@@ -37,6 +37,30 @@ type gobHeader struct {
 	Kind          Kind
 }
 
+// gobHeaderMeta is gobHeader with what may travel beside a call: its
+// metadata and progress token. It is written only for a frame that has
+// either, or that is a Progress, so that every other frame keeps
+// gobHeader's bytes (gob describes a type the first time it is sent); it is
+// what every header is read into, as gob fills the fields a value has.
+type gobHeaderMeta struct {
+	ServiceMethod string
+	Seq           uint64
+	Error         string
+	Kind          Kind
+	Meta          map[string]string
+	Token         gobToken
+}
+
+// gobToken is an ID in gob's terms: exported fields.
+type gobToken struct {
+	N    uint64
+	Text string
+	Kind uint8
+}
+
+func gobTokenOf(id ID) gobToken { return gobToken{N: id.n, Text: id.text, Kind: uint8(id.kind)} }
+func (t gobToken) id() ID       { return ID{n: t.N, text: t.Text, kind: idKind(t.Kind)} }
+
 // gobConn frames net/rpc's gob stream: a header value, then a body value,
 // on one gob stream per direction. Used one way through the net/rpc
 // adapters it writes net/rpc's own header types, byte for byte; used both
@@ -45,7 +69,7 @@ type gobConn struct {
 	rwc    io.ReadWriteCloser
 	in     gobLimitReader
 	dec    *gob.Decoder
-	rh     gobHeader
+	rh     gobHeaderMeta
 	noBody bool // the frame just read had its stand-in body read with it
 
 	fw   frameWriter
@@ -54,6 +78,9 @@ type gobConn struct {
 	req  rpc.Request
 	resp rpc.Response
 	wh   gobHeader
+	whm  gobHeaderMeta
+
+	progressMethod string // the dialect's, which a Progress frame names
 
 	readErr   error
 	ahead     atomic.Bool // bytes of the next frame are buffered, for ReadAhead
@@ -67,7 +94,7 @@ func (c *gobConn) ReadHeader(h *Header) error {
 	if c.readErr != nil {
 		return c.readErr
 	}
-	c.rh, c.noBody = gobHeader{}, false
+	c.rh, c.noBody = gobHeaderMeta{}, false
 	if err := c.dec.Decode(&c.rh); err != nil {
 		c.readErr = c.streamErr(err)
 		return c.readErr
@@ -83,7 +110,10 @@ func (c *gobConn) ReadHeader(h *Header) error {
 		*h = Header{Kind: Cancel, Seq: c.rh.Seq}
 		return nil
 	}
-	*h = Header{Kind: c.rh.Kind, ServiceMethod: c.rh.ServiceMethod, Seq: c.rh.Seq, Error: c.rh.Error}
+	*h = Header{Kind: c.rh.Kind, ServiceMethod: c.rh.ServiceMethod, Seq: c.rh.Seq, Error: c.rh.Error, Meta: c.rh.Meta, Token: c.rh.Token.id()}
+	if h.Kind == Request || h.Kind == 0 && c.only != Response {
+		h.ID = NumberID(h.Seq)
+	}
 	return nil
 }
 
@@ -94,6 +124,9 @@ func (c *gobConn) ReadBody(v any) error {
 	if c.noBody {
 		c.noBody = false
 		return nil
+	}
+	if pv, ok := v.(*ProgressValue); ok && c.rh.Kind == Progress {
+		v = pv.V // a progress frame's body is its value
 	}
 	if c.in.ratio > 0 {
 		c.in.amp = gobAmp(targetType(v))
@@ -143,6 +176,13 @@ func (c *gobConn) Write(h *Header, v any) error {
 	case h.Kind == Cancel:
 		c.wh = gobHeader{Kind: Cancel, Seq: h.Seq}
 		err = c.enc.Encode(&c.wh)
+	case len(h.Meta) > 0 || !h.Token.IsZero() || h.Kind == Progress:
+		c.whm = gobHeaderMeta{Kind: h.Kind, ServiceMethod: h.ServiceMethod, Seq: h.Seq, Error: h.Error, Meta: h.Meta, Token: gobTokenOf(h.Token)}
+		if h.Kind == Progress {
+			c.whm.ServiceMethod = c.progressMethod
+		}
+		err = c.enc.Encode(&c.whm)
+		c.whm = gobHeaderMeta{}
 	default:
 		c.wh = gobHeader{Kind: h.Kind, ServiceMethod: h.ServiceMethod, Seq: h.Seq, Error: h.Error}
 		err = c.enc.Encode(&c.wh)

@@ -16,7 +16,9 @@ import "strconv"
 //     positional list: [arg].
 //
 // A peer of this package reads all of them into the same argument
-// (docs/wire.md §6), so Go calls Go as over any codec.
+// (docs/wire.md §6), so Go calls Go as over any codec. The bare JSON-RPC
+// 2.0 codec writes its calls so too when Options.ParamsByName or the
+// dialect asks it to.
 func (c *jsonConn) writeCallByName(h *Header, v any) error {
 	mark, err := c.fw.lock()
 	if err != nil {
@@ -26,6 +28,9 @@ func (c *jsonConn) writeCallByName(h *Header, v any) error {
 	if err = c.encodeInline(h.ServiceMethod); err == nil && v != nil {
 		err = c.appendParams(v)
 	}
+	if err == nil {
+		c.appendCallMeta(h, mark)
+	}
 	if h.Kind == Request {
 		c.fw.buf = strconv.AppendUint(append(c.fw.buf, `,"id":`...), h.Seq, 10)
 	}
@@ -33,10 +38,48 @@ func (c *jsonConn) writeCallByName(h *Header, v any) error {
 	return c.fw.unlock(mark, err)
 }
 
+// appendCallMeta adds h's metadata and progress token to the call just
+// written from mark, whose params, if any, end the buffer: into the params
+// when they are an object (params._meta, and the dialect's RequestToken),
+// else as a "_meta" member of the message. Without either it adds nothing.
+func (c *jsonConn) appendCallMeta(h *Header, mark int) {
+	if len(h.Meta) == 0 && h.Token.IsZero() {
+		return
+	}
+	at := c.paramsAt
+	if at <= mark || c.fw.buf[at] != '{' { // no params, or a list
+		if m := newJSONMeta(h, true); m != nil {
+			c.fw.buf = m.appendJSON(append(c.fw.buf, `,"_meta":`...))
+		}
+		return
+	}
+	// Inserted after the params' '{': the members to add, then the
+	// params' own, if they have any.
+	tokenKey := c.dialect.RequestToken
+	var add []byte
+	if tokenKey != "" && !h.Token.IsZero() {
+		add = appendJSONString(add, tokenKey)
+		add = h.Token.AppendJSON(append(add, ':'))
+	}
+	if m := newJSONMeta(h, tokenKey == ""); m != nil {
+		if len(add) > 0 {
+			add = append(add, ',')
+		}
+		add = m.appendJSON(append(add, `"_meta":`...))
+	}
+	if c.fw.buf[at+1] != '}' {
+		add = append(add, ',')
+	}
+	c.fw.buf = append(c.fw.buf, add...) // room, then shift the params right
+	copy(c.fw.buf[at+1+len(add):], c.fw.buf[at+1:len(c.fw.buf)-len(add)])
+	copy(c.fw.buf[at+1:], add)
+}
+
 // appendParams appends the params member for v, or nothing when v encodes
-// as null.
+// as null. c.paramsAt is left where the params value begins, or 0.
 func (c *jsonConn) appendParams(v any) error {
 	const member = `,"params":`
+	c.paramsAt = 0
 	before := len(c.fw.buf)
 	c.fw.buf = append(c.fw.buf, member...)
 	at := len(c.fw.buf)
@@ -48,12 +91,14 @@ func (c *jsonConn) appendParams(v any) error {
 	switch {
 	case b[at] == 'n': // null
 		c.fw.buf = b[:before]
+		return nil
 	case b[at] != '{' && !isList: // wrap it: [arg]
 		b = append(b, 0)
 		copy(b[at+1:], b[at:len(b)-1])
 		b[at] = '['
 		c.fw.buf = append(b, ']')
 	}
+	c.paramsAt = at
 	return nil
 }
 

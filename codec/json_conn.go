@@ -1,10 +1,12 @@
 package codec
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"sync"
 	"sync/atomic"
 )
@@ -27,7 +29,8 @@ func (c jsonCodec) Name() string {
 }
 
 func (c jsonCodec) NewConn(rwc io.ReadWriteCloser, opts *Options) Conn {
-	jc := &jsonConn{v2: c.v2, rwc: rwc, framing: c.framing}
+	jc := &jsonConn{v2: c.v2, rwc: rwc, framing: c.framing, dialect: opts.dialect()}
+	jc.byName = c.v2 && (c.framing != nil || jc.dialect.ParamsByName || opts != nil && opts.ParamsByName)
 	jc.fr = newFrameReader(rwc, opts.maxFrameSize())
 	jc.fw.w, jc.fw.framePerWrite = rwc, WritesMessages(rwc, opts)
 	if c.framing != nil {
@@ -46,21 +49,25 @@ func (c jsonCodec) NewConn(rwc io.ReadWriteCloser, opts *Options) Conn {
 type jsonConn struct {
 	v2      bool
 	framing jsonFraming // nil for the bare codecs
+	dialect *Dialect
+	byName  bool // an argument that encodes as an object is the params (json_byname.go)
 	rwc     io.ReadWriteCloser
 	fr      *frameReader
 
 	started bool // the first byte has been checked
 
 	queue     []jsonIn    // messages of a batch not yet handed out
+	qbuf      []jsonIn    // queue's array, reused for the next frame
 	batchLeft atomic.Bool // queue is not empty, for ReadAhead
 	cur       jsonIn      // the message whose body ReadBody reads
 	readErr   error
 	budget    decodeBudget // of the frame whose messages are queued
 	cursor    jsonCursor   // reused by the budget walk
 
-	fw  frameWriter
-	enc *json.Encoder
-	out jsonFrames // reused under fw's lock
+	fw       frameWriter
+	enc      *json.Encoder
+	out      jsonFrames // reused under fw's lock
+	paramsAt int        // where the params of the call being written begin, under fw's lock
 
 	mu      sync.Mutex
 	nextSeq uint64
@@ -71,6 +78,9 @@ type jsonConn struct {
 	closeOnce sync.Once
 	closeErr  error
 }
+
+// keepBatchQueue is the largest queue of messages kept for the next frame.
+const keepBatchQueue = 64
 
 // batchElemCost is what each message of a JSON-RPC 2.0 batch costs to hold
 // until it is answered, charged to the frame's decode budget: its place in
@@ -117,6 +127,9 @@ func (c *jsonConn) ReadHeader(h *Header) error {
 	c.cur = c.queue[0]
 	c.queue[0] = jsonIn{}
 	c.queue = c.queue[1:]
+	if len(c.queue) == 0 {
+		c.queue = c.queue[:0:0] // readFrame starts again from qbuf
+	}
 	c.batchLeft.Store(len(c.queue) > 0)
 	*h = c.cur.h
 	return nil
@@ -132,7 +145,12 @@ func (c *jsonConn) ReadAhead() bool { return c.batchLeft.Load() || c.fr.ahead.Lo
 // connection in 1.0, as net/rpc/jsonrpc does. A frame may queue nothing: a
 // cancel that names no pending request, a response we cannot match.
 func (c *jsonConn) readFrame() error {
-	c.queue = c.queue[:0]
+	if cap(c.qbuf) > 0 && cap(c.qbuf) <= keepBatchQueue {
+		c.queue = c.qbuf[:0]
+	} else {
+		c.queue, c.qbuf = nil, nil
+	}
+	defer func() { c.qbuf = c.queue }()
 	if !c.started {
 		if err := c.checkFirst(); err != nil {
 			return err
@@ -156,16 +174,16 @@ func (c *jsonConn) readFrame() error {
 	if !json.Valid(frame) {
 		var v any
 		err := json.Unmarshal(frame, &v)
-		c.queue = append(c.queue, c.reject(nil, nil, codeParseError, "Parse error: "+err.Error()))
+		c.queue = append(c.queue, c.reject(nil, nil, CodeParseError, "Parse error: "+err.Error()))
 		return nil
 	}
 	n := jsonEach(frame, nil)
 	if n == 0 { // answered with one error object, not an array
-		c.queue = append(c.queue, c.reject(nil, nil, codeInvalidRequest, "Invalid Request: empty batch"))
+		c.queue = append(c.queue, c.reject(nil, nil, CodeInvalidRequest, "Invalid Request: empty batch"))
 		return nil
 	}
 	if err := c.budget.spend(int64(n)*batchElemCost, 100); err != nil {
-		c.queue = append(c.queue, c.reject(nil, nil, codeInvalidRequest, fmt.Sprintf("Invalid Request: a batch of %d messages in %d bytes: %v", n, len(frame), err)))
+		c.queue = append(c.queue, c.reject(nil, nil, CodeInvalidRequest, fmt.Sprintf("Invalid Request: a batch of %d messages in %d bytes: %v", n, len(frame), err)))
 		return nil
 	}
 	elems := jsonElems(frame)
@@ -192,7 +210,7 @@ func (c *jsonConn) nextFrame() ([]byte, error) {
 	n, err := scanJSON(c.fr)
 	if errors.Is(err, errNotJSONFrame) && c.v2 {
 		skipLine(c.fr)
-		c.queue = append(c.queue, c.reject(nil, nil, codeParseError, "Parse error: not a JSON object or array"))
+		c.queue = append(c.queue, c.reject(nil, nil, CodeParseError, "Parse error: not a JSON object or array"))
 		return nil, nil
 	}
 	if err != nil {
@@ -212,13 +230,13 @@ func (c *jsonConn) parse(raw []byte, batch *jsonBatch) (in jsonIn, ok bool, err 
 		if !c.v2 {
 			return in, false, fmt.Errorf("%w: JSON-RPC: %v", ErrMalformed, perr)
 		}
-		return c.reject(nil, batch, codeParseError, "Parse error: "+perr.Error()), true, nil
+		return c.reject(nil, batch, CodeParseError, "Parse error: "+perr.Error()), true, nil
 	}
 	if raw[0] != '{' {
 		if !c.v2 {
 			return in, false, fmt.Errorf("%w: JSON-RPC message is not an object", ErrMalformed)
 		}
-		return c.reject(nil, batch, codeInvalidRequest, "Invalid Request: not an object"), true, nil
+		return c.reject(nil, batch, CodeInvalidRequest, "Invalid Request: not an object"), true, nil
 	}
 	var m jsonMembers
 	readMembers(raw, &m)
@@ -228,15 +246,18 @@ func (c *jsonConn) parse(raw []byte, batch *jsonBatch) (in jsonIn, ok bool, err 
 	id := m.id
 	if c.v2 {
 		if !validJSONID(id) {
-			return c.reject(nil, batch, codeInvalidRequest, "Invalid Request: id must be a string, number or null"), true, nil
+			return c.reject(nil, batch, CodeInvalidRequest, "Invalid Request: id must be a string, number or null"), true, nil
+		}
+		if _, ok := jsonID(id); !ok {
+			return c.reject(id, batch, CodeInvalidRequest, "Invalid Request: id must be a string or an integer, not "+string(id)), true, nil
 		}
 		if string(m.version) != `"2.0"` {
-			return c.reject(id, batch, codeInvalidRequest, `Invalid Request: "jsonrpc" must be "2.0"`), true, nil
+			return c.reject(id, batch, CodeInvalidRequest, `Invalid Request: "jsonrpc" must be "2.0"`), true, nil
 		}
 		// null params are taken as none: the spec wants them omitted, but
 		// LSP clients send null for methods without params (shutdown).
 		if p := m.params; len(p) > 0 && p[0] != '[' && p[0] != '{' && string(p) != "null" {
-			return c.reject(id, batch, codeInvalidRequest, "Invalid Request: params must be an array or an object"), true, nil
+			return c.reject(id, batch, CodeInvalidRequest, "Invalid Request: params must be an array or an object"), true, nil
 		}
 	}
 	name, isString := jsonUnquote(m.method)
@@ -244,24 +265,36 @@ func (c *jsonConn) parse(raw []byte, batch *jsonBatch) (in jsonIn, ok bool, err 
 		if !c.v2 {
 			return in, false, fmt.Errorf("%w: JSON-RPC method is not a string", ErrMalformed)
 		}
-		return c.reject(id, batch, codeInvalidRequest, "Invalid Request: method must be a string"), true, nil
+		return c.reject(id, batch, CodeInvalidRequest, "Invalid Request: method must be a string"), true, nil
 	}
 	if id == nil || !c.v2 && string(id) == "null" {
-		if string(name) == cancelMethod {
-			if key, ok := cancelTarget(m.params); ok {
+		d := c.dialect
+		switch string(name) {
+		case d.CancelMethod:
+			if key, ok := cancelTarget(m.params, d.CancelID); ok {
 				in, ok = c.cancelled(key)
 				return in, ok, nil
+			}
+		case d.ProgressMethod:
+			if token, ok := progressTarget(m.params, d.ProgressToken); ok {
+				in.h = Header{Kind: Progress, ServiceMethod: c.methods.intern(name), Token: token}
+				in.body = m.params
+				return in, true, nil
 			}
 		}
 		in.h = Header{Kind: Notification, ServiceMethod: c.methods.intern(name)}
 		in.body = m.params
+		c.readMeta(&in.h, &m)
 		return in, true, nil
 	}
 	in.h = Header{Kind: Request, ServiceMethod: c.methods.intern(name)}
 	in.body = m.params
+	c.readMeta(&in.h, &m)
 	key, _ := jsonIDKeyOf(id)
 	// The id outlives the frame's buffer: keep a copy.
-	in.h.Seq = c.register(jsonCall{id: append(json.RawMessage(nil), id...), batch: batch, key: key})
+	call := jsonCall{id: append(json.RawMessage(nil), id...), batch: batch, key: key}
+	in.h.Seq = c.register(call)
+	in.h.ID, _ = jsonID(call.id)
 	return in, true, nil
 }
 
@@ -311,6 +344,12 @@ func (c *jsonConn) reject(id json.RawMessage, batch *jsonBatch, code int, msg st
 func (c *jsonConn) cancelled(key jsonIDKey) (in jsonIn, ok bool) {
 	c.mu.Lock()
 	seq, ok := c.byID[key]
+	if ok && !c.dialect.AnswerCancelled && c.pending[seq].batch == nil {
+		// The dialect answers no cancelled request: forget it now, so
+		// that nothing is owed for it (package peer writes nothing).
+		delete(c.pending, seq)
+		delete(c.byID, key)
+	}
 	c.mu.Unlock()
 	if !ok {
 		return in, false
@@ -325,7 +364,7 @@ func (c *jsonConn) cancelled(key jsonIDKey) (in jsonIn, ok bool) {
 // in its batch if it came in one.
 func (c *jsonConn) parseResponse(m *jsonMembers, batch *jsonBatch) (in jsonIn, ok bool, err error) {
 	if c.v2 && m.result == nil && m.err == nil {
-		return c.reject(nil, batch, codeInvalidRequest, "Invalid Request: no method"), true, nil
+		return c.reject(nil, batch, CodeInvalidRequest, "Invalid Request: no method"), true, nil
 	}
 	seq, ok := parseSeq(m.id)
 	if !ok {
@@ -337,9 +376,13 @@ func (c *jsonConn) parseResponse(m *jsonMembers, batch *jsonBatch) (in jsonIn, o
 	in.h = Header{Kind: Response, Seq: seq}
 	if m.err != nil && string(m.err) != "null" {
 		var code int
-		in.h.Error, code = jsonErrorText(m.err)
+		var data json.RawMessage
+		in.h.Error, code, data = jsonErrorText(m.err)
 		if c.v2 {
 			in.h.Code = code
+			if data != nil {
+				in.h.Data = Raw(bytes.Clone(data))
+			}
 		}
 	}
 	in.body = m.result
@@ -348,26 +391,30 @@ func (c *jsonConn) parseResponse(m *jsonMembers, batch *jsonBatch) (in jsonIn, o
 
 // jsonErrorText renders a response's error member: a 2.0 error object's
 // message, a 1.0 string, or whatever a foreign peer sent. code is the error
-// object's code, zero when there is none.
-func jsonErrorText(raw json.RawMessage) (text string, code int) {
+// object's code, zero when there is none, and data its data member.
+func jsonErrorText(raw json.RawMessage) (text string, code int, data json.RawMessage) {
 	var obj struct {
-		Code    *int64 `json:"code"`
-		Message string `json:"message"`
+		Code    *int64          `json:"code"`
+		Message string          `json:"message"`
+		Data    json.RawMessage `json:"data"`
 	}
 	if raw[0] == '{' && json.Unmarshal(raw, &obj) == nil && obj.Code != nil {
 		if int64(int(*obj.Code)) == *obj.Code {
 			code = int(*obj.Code)
 		}
-		if obj.Message == "" {
-			return fmt.Sprintf("jsonrpc2: error code %d", *obj.Code), code
+		if string(obj.Data) == "null" {
+			obj.Data = nil
 		}
-		return obj.Message, code
+		if obj.Message == "" {
+			return fmt.Sprintf("jsonrpc2: error code %d", *obj.Code), code, obj.Data
+		}
+		return obj.Message, code, obj.Data
 	}
 	var v any
 	if err := json.Unmarshal(raw, &v); err != nil {
-		return string(raw), 0
+		return string(raw), 0, nil
 	}
-	return remoteErrorText(v), 0
+	return remoteErrorText(v), 0, nil
 }
 
 // checkFirst checks the first byte that is not white space.
@@ -394,6 +441,16 @@ func (c *jsonConn) ReadBody(v any) error {
 	c.cur.body = nil
 	if v == nil || len(body) == 0 {
 		return nil
+	}
+	if pv, ok := v.(*ProgressValue); ok && c.cur.h.Kind == Progress {
+		v, body = pv.V, progressValueOf(body, c.dialect.ProgressValue)
+		if v == nil || body == nil {
+			return nil
+		}
+		if err := c.charge(body, targetType(v)); err != nil {
+			return err
+		}
+		return json.Unmarshal(body, v)
 	}
 	t := targetType(v)
 	if c.cur.h.Kind == Response {
@@ -427,9 +484,12 @@ func (c *jsonConn) ReadBody(v any) error {
 
 // decodeParams follows the same rules as msgpack-rpc's decodeParams: one
 // element of an array into v, or the whole array when v is a list (or, if
-// the single element does not fit a list argument, the whole array); an
-// object (by-name params) into v as it is. JSON-RPC 1.0 reads the first of
-// several params into a single argument, as net/rpc/jsonrpc does.
+// the single element does not fit a list argument, the whole array); a
+// struct takes several params as its exported fields, in order, as the
+// msgpack engines fill a struct from an array (JSON-RPC 2.0); an object
+// (by-name params) goes into v as it is. JSON-RPC 1.0 reads the first of
+// several params into a single argument, and fails as net/rpc/jsonrpc
+// does, word for word.
 func (c *jsonConn) decodeParams(v any, params []byte) error {
 	if string(params) == "null" {
 		return nil
@@ -440,9 +500,16 @@ func (c *jsonConn) decodeParams(v any, params []byte) error {
 	} else {
 		switch n, first := jsonArrayFirst(params); {
 		case n == 1:
-			if err = json.Unmarshal(first, v); err != nil && wantsListFromOne(v) && json.Unmarshal(params, v) == nil {
+			err = json.Unmarshal(first, v)
+			switch {
+			case err == nil:
+			case wantsListFromOne(v) && json.Unmarshal(params, v) == nil:
 				err = nil
+			case c.v2 && argKind(v) == reflect.Struct && first[0] != '{':
+				err = fillStruct(v, [][]byte{first})
 			}
+		case c.v2 && argKind(v) == reflect.Struct:
+			err = fillStruct(v, jsonElems(params))
 		case takesWholeList(v):
 			err = json.Unmarshal(params, v)
 		case n == 0:
@@ -464,6 +531,36 @@ func (c *jsonConn) decodeParams(v any, params []byte) error {
 		return &paramsError{err}
 	}
 	return nil
+}
+
+// fillStruct decodes positional params into the exported fields of the
+// struct v points to, in order; there must be one param per field.
+func fillStruct(v any, elems [][]byte) error {
+	s := reflect.ValueOf(v).Elem()
+	fields := positionalFields(s.Type())
+	if len(elems) != len(fields) {
+		return fmt.Errorf("%w: got %d params, want %d", ErrInvalidParams, len(elems), len(fields))
+	}
+	for i, f := range fields {
+		if err := json.Unmarshal(elems[i], s.Field(f).Addr().Interface()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// positionalFields returns the indexes of the fields of struct type t
+// that take positional params: the exported ones that encoding/json does
+// not skip.
+func positionalFields(t reflect.Type) []int {
+	var fields []int
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.IsExported() && f.Tag.Get("json") != "-" {
+			fields = append(fields, i)
+		}
+	}
+	return fields
 }
 
 func (c *jsonConn) Close() error {

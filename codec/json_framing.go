@@ -63,12 +63,12 @@ func (c *jsonConn) nextFramed() ([]byte, error) {
 		return nil, err
 	}
 	if len(body) == 0 || body[0] != '{' && body[0] != '[' {
-		c.queue = append(c.queue, c.reject(nil, nil, codeParseError, "Parse error: the frame holds no JSON object or array"))
+		c.queue = append(c.queue, c.reject(nil, nil, CodeParseError, "Parse error: the frame holds no JSON object or array"))
 		return nil, nil
 	}
 	if nestedDeeper(body, maxDepth) {
 		msg := fmt.Sprintf("Invalid Request: nested more than %d levels", maxDepth)
-		if in, ok := c.rejectFrame(&badFrame{code: codeInvalidRequest, msg: msg, body: body}); ok {
+		if in, ok := c.rejectFrame(&badFrame{code: CodeInvalidRequest, msg: msg, body: body}); ok {
 			c.queue = append(c.queue, in)
 		}
 		return nil, nil

@@ -119,26 +119,6 @@ func numberKey(num []byte) jsonIDKey {
 	return jsonIDKey{kind: 'n', s: string(b)}
 }
 
-// cancelTarget reads the params of a cancel: {"id": N}, or that object as
-// the one element of an array (JSON-RPC 1.0's params are always one), N a
-// string or a number. ok is false for any other params: the message is
-// then an ordinary notification, which a peer drops as an unknown method.
-func cancelTarget(params []byte) (k jsonIDKey, ok bool) {
-	if len(params) > 0 && params[0] == '[' {
-		n, first := jsonArrayFirst(params)
-		if n != 1 {
-			return k, false
-		}
-		params = first
-	}
-	if len(params) == 0 || params[0] != '{' {
-		return k, false
-	}
-	var m jsonMembers
-	readMembers(params, &m)
-	return jsonIDKeyOf(m.id)
-}
-
 // parseSeq reads an id we sent: a number, or a string of digits from a peer
 // that turned it into one.
 func parseSeq(id []byte) (uint64, bool) {

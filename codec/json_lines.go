@@ -76,7 +76,7 @@ func skipLongLine(fr *frameReader) error {
 		if i := bytes.IndexByte(buffered, '\n'); i >= 0 {
 			fr.consume(i + 1)
 			return &badFrame{
-				code: codeInvalidRequest,
+				code: CodeInvalidRequest,
 				msg:  fmt.Sprintf("Invalid Request: a line longer than %d bytes, the frame limit", fr.max),
 			}
 		}

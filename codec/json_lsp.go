@@ -56,7 +56,7 @@ func (lspFraming) next(fr *frameReader) ([]byte, error) {
 	body = bytes.Trim(body, " \t\r\n")
 	if charset != "" && !utf8Charset(charset) {
 		return nil, &badFrame{
-			code: codeParseError,
+			code: CodeParseError,
 			msg:  fmt.Sprintf("Parse error: content in charset %q: LSP content is utf-8", charset),
 			body: body,
 		}

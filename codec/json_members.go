@@ -14,6 +14,7 @@ import (
 // is nil, one that is null holds "null".
 type jsonMembers struct {
 	version, method, id, params, result, err []byte
+	meta                                     []byte // a top-level "_meta" (json_meta.go)
 }
 
 // readMembers fills m from obj, which json.Valid accepted and which starts
@@ -46,6 +47,8 @@ func readMembers(obj []byte, m *jsonMembers) {
 			m.result = value
 		case "error":
 			m.err = value
+		case "_meta":
+			m.meta = value
 		}
 		i = skipJSONSpace(obj, end)
 		if i < len(obj) && obj[i] == ',' {
@@ -137,4 +140,42 @@ func jsonUnquote(v []byte) (s []byte, ok bool) {
 		return nil, false
 	}
 	return []byte(str), true
+}
+
+// objectMember returns the value of the member key of the valid JSON object
+// obj, or nil when it has none (the last, if it has several).
+func objectMember(obj []byte, key string) []byte {
+	var found []byte
+	eachMember(obj, func(k, v []byte) {
+		if string(k) == key {
+			found = v
+		}
+	})
+	return found
+}
+
+// eachMember calls fn with each member of the valid JSON object obj: its
+// key, unescaped, and its value as it is.
+func eachMember(obj []byte, fn func(key, value []byte)) {
+	if len(obj) == 0 || obj[0] != '{' {
+		return
+	}
+	i := skipJSONSpace(obj, 1)
+	for i < len(obj) && obj[i] == '"' {
+		keyEnd := skipJSONString(obj, i)
+		key := obj[i+1 : keyEnd-1]
+		if bytes.IndexByte(key, '\\') >= 0 {
+			var s string
+			json.Unmarshal(obj[i:keyEnd], &s)
+			key = []byte(s)
+		}
+		i = skipJSONSpace(obj, keyEnd)
+		i = skipJSONSpace(obj, i+1) // past ':'
+		end := skipJSONValue(obj, i)
+		fn(key, obj[i:end])
+		i = skipJSONSpace(obj, end)
+		if i < len(obj) && obj[i] == ',' {
+			i = skipJSONSpace(obj, i+1)
+		}
+	}
 }

@@ -7,47 +7,33 @@ import (
 	"strings"
 )
 
-// JSON-RPC 2.0 error codes. An error Response whose Header.Code is zero
-// is sent with one the codec chooses: invalid params when the params did
-// not decode, method not found for net/rpc's text saying so, else
-// CodeServerError (net/rpc hands the codec only an error's text).
-const (
-	codeParseError     = -32700
-	codeInvalidRequest = -32600
-	codeMethodNotFound = -32601
-	codeInvalidParams  = -32602
-	// CodeServerError is the JSON-RPC 2.0 error code of an error returned
-	// by a handler (the spec's range for implementation-defined server
-	// errors starts at -32000).
-	CodeServerError = -32000
-	// CodeRequestCancelled is the code of the answer to a request that
-	// was cancelled: LSP's RequestCancelled, which its clients expect.
-	CodeRequestCancelled = -32800
-)
-
 // The frames this package writes. The 1.0 shapes are net/rpc/jsonrpc's,
 // field for field, so the bytes are the same. A connection keeps one of
 // each and fills it under its writer's lock, so writing allocates nothing.
 type (
 	jsonRequest1 struct {
-		Method string `json:"method"`
-		Params [1]any `json:"params"`
-		ID     uint64 `json:"id"`
+		Method string    `json:"method"`
+		Params [1]any    `json:"params"`
+		Meta   *jsonMeta `json:"_meta,omitempty"`
+		ID     uint64    `json:"id"`
 	}
 	jsonRequest1List struct {
-		Method string `json:"method"`
-		Params []any  `json:"params"`
-		ID     uint64 `json:"id"`
+		Method string    `json:"method"`
+		Params []any     `json:"params"`
+		Meta   *jsonMeta `json:"_meta,omitempty"`
+		ID     uint64    `json:"id"`
 	}
 	jsonNotification1 struct {
-		Method string  `json:"method"`
-		Params [1]any  `json:"params"`
-		ID     *uint64 `json:"id"` // always null
+		Method string    `json:"method"`
+		Params [1]any    `json:"params"`
+		Meta   *jsonMeta `json:"_meta,omitempty"`
+		ID     *uint64   `json:"id"` // always null
 	}
 	jsonNotification1List struct {
-		Method string  `json:"method"`
-		Params []any   `json:"params"`
-		ID     *uint64 `json:"id"` // always null
+		Method string    `json:"method"`
+		Params []any     `json:"params"`
+		Meta   *jsonMeta `json:"_meta,omitempty"`
+		ID     *uint64   `json:"id"` // always null
 	}
 	jsonResponse1 struct {
 		ID     json.RawMessage `json:"id"`
@@ -55,26 +41,30 @@ type (
 		Error  any             `json:"error"`
 	}
 	jsonRequest2 struct {
-		Version string `json:"jsonrpc"`
-		Method  string `json:"method"`
-		Params  [1]any `json:"params"`
-		ID      uint64 `json:"id"`
+		Version string    `json:"jsonrpc"`
+		Method  string    `json:"method"`
+		Params  [1]any    `json:"params"`
+		Meta    *jsonMeta `json:"_meta,omitempty"`
+		ID      uint64    `json:"id"`
 	}
 	jsonRequest2List struct {
-		Version string `json:"jsonrpc"`
-		Method  string `json:"method"`
-		Params  []any  `json:"params"`
-		ID      uint64 `json:"id"`
+		Version string    `json:"jsonrpc"`
+		Method  string    `json:"method"`
+		Params  []any     `json:"params"`
+		Meta    *jsonMeta `json:"_meta,omitempty"`
+		ID      uint64    `json:"id"`
 	}
 	jsonNotification2 struct {
-		Version string `json:"jsonrpc"`
-		Method  string `json:"method"`
-		Params  [1]any `json:"params"`
+		Version string    `json:"jsonrpc"`
+		Method  string    `json:"method"`
+		Params  [1]any    `json:"params"`
+		Meta    *jsonMeta `json:"_meta,omitempty"`
 	}
 	jsonNotification2List struct {
-		Version string `json:"jsonrpc"`
-		Method  string `json:"method"`
-		Params  []any  `json:"params"`
+		Version string    `json:"jsonrpc"`
+		Method  string    `json:"method"`
+		Params  []any     `json:"params"`
+		Meta    *jsonMeta `json:"_meta,omitempty"`
 	}
 	jsonResult2 struct {
 		Version string          `json:"jsonrpc"`
@@ -89,6 +79,7 @@ type (
 	jsonErrorObject struct {
 		Code    int    `json:"code"`
 		Message string `json:"message"`
+		Data    any    `json:"data,omitempty"`
 	}
 )
 
@@ -116,39 +107,110 @@ func (c *jsonConn) Write(h *Header, v any) error {
 	case Response:
 		return c.writeResponse(h, v)
 	case Cancel:
-		return c.writeCancel(h.Seq)
+		return c.writeCancel(h.Seq, h.Error)
+	case Progress:
+		return c.writeProgress(h, v)
 	}
 	return fmt.Errorf("codec: cannot write a frame of %v", h.Kind)
 }
 
-// The cancel frames, around the id: LSP's notification in 2.0, and the same
-// as a 1.0 notification, whose params are always an array.
-const (
-	cancel2Head = `{"jsonrpc":"2.0","method":"` + cancelMethod + `","params":{"id":`
-	cancel2Tail = "}}\n"
-	cancel1Head = `{"method":"` + cancelMethod + `","params":[{"id":`
-	cancel1Tail = `}],"id":null}` + "\n"
-)
-
 // writeCancel asks the other end to cancel our request seq, whose id was
-// seq.
-func (c *jsonConn) writeCancel(seq uint64) error {
+// seq, with the dialect's cancel notification: by default LSP's
+// {"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":N}}, and in
+// JSON-RPC 1.0 the same as a notification whose params are a list.
+func (c *jsonConn) writeCancel(seq uint64, reason string) error {
 	mark, err := c.fw.lock()
 	if err != nil {
 		return err
 	}
-	head, tail := cancel1Head, cancel1Tail
-	if c.v2 {
-		head, tail = cancel2Head, cancel2Tail
+	d := c.dialect
+	b := c.notificationHead(c.fw.buf, d.CancelMethod)
+	b = appendJSONString(append(b, '{'), d.CancelID)
+	b = strconv.AppendUint(append(b, ':'), seq, 10)
+	if d.CancelReason != "" && reason != "" {
+		b = appendJSONString(append(b, ','), d.CancelReason)
+		b = appendJSONString(append(b, ':'), reason)
 	}
-	b := append(c.fw.buf, head...)
-	b = strconv.AppendUint(b, seq, 10)
-	c.fw.buf = append(b, tail...)
+	c.fw.buf = c.notificationTail(append(b, '}'))
 	return c.fw.unlock(mark, nil)
 }
 
+// notificationHead appends a notification of method up to where its
+// params object begins: {"jsonrpc":"2.0","method":M,"params": in 2.0, and
+// {"method":M,"params":[ in 1.0, whose params are always a list.
+func (c *jsonConn) notificationHead(b []byte, method string) []byte {
+	if c.v2 {
+		b = append(b, `{"jsonrpc":"2.0","method":`...)
+	} else {
+		b = append(b, `{"method":`...)
+	}
+	b = appendJSONString(b, method)
+	if c.v2 {
+		return append(b, `,"params":`...)
+	}
+	return append(b, `,"params":[`...)
+}
+
+// notificationTail ends what notificationHead began, after the params
+// object.
+func (c *jsonConn) notificationTail(b []byte) []byte {
+	if c.v2 {
+		return append(b, "}\n"...)
+	}
+	return append(b, `],"id":null}`+"\n"...)
+}
+
+// writeProgress reports progress v on the request whose token h.Token is,
+// with the dialect's progress notification: {token: T, value: v} by
+// default and in LSP, and in MCP v's own members after the token,
+// {"progressToken":T,"progress":1,"total":3}, for which v must encode as
+// an object.
+func (c *jsonConn) writeProgress(h *Header, v any) error {
+	mark, err := c.fw.lock()
+	if err != nil {
+		return err
+	}
+	d := c.dialect
+	b := c.notificationHead(c.fw.buf, d.ProgressMethod)
+	b = appendJSONString(append(b, '{'), d.ProgressToken)
+	c.fw.buf = h.Token.AppendJSON(append(b, ':'))
+	if d.ProgressValue != "" {
+		c.fw.buf = appendJSONString(append(c.fw.buf, ','), d.ProgressValue)
+		c.fw.buf = append(c.fw.buf, ':')
+		err = c.encodeInline(v)
+		c.fw.buf = append(c.fw.buf, '}')
+	} else {
+		at := len(c.fw.buf)
+		if err = c.encodeInline(v); err == nil {
+			err = spliceMembers(&c.fw.buf, at)
+		}
+	}
+	if err == nil {
+		c.fw.buf = c.notificationTail(c.fw.buf)
+	}
+	return c.fw.unlock(mark, err)
+}
+
+// spliceMembers turns buf, in which an object was just encoded at at
+// after the open members of another object, into one object: the
+// encoded object's members follow those before it. An encoding that is
+// not an object fails.
+func spliceMembers(buf *[]byte, at int) error {
+	b := *buf
+	if at >= len(b) || b[at] != '{' {
+		return fmt.Errorf("the value must encode as a JSON object, not %s", jsonWhat(b[at:]))
+	}
+	if b[len(b)-1] == '}' && len(b)-at == 2 { // {}: nothing to add
+		*buf = append(b[:at], '}')
+		return nil
+	}
+	b[at] = ','
+	*buf = b
+	return nil
+}
+
 func (c *jsonConn) writeCall(h *Header, v any) error {
-	if c.framing != nil {
+	if c.byName {
 		return c.writeCallByName(h, v)
 	}
 	mark, err := c.fw.lock()
@@ -156,32 +218,33 @@ func (c *jsonConn) writeCall(h *Header, v any) error {
 		return err
 	}
 	o, m := &c.out, h.ServiceMethod
+	meta := newJSONMeta(h, true)
 	var frame any
 	params, isList := v.(Params)
 	switch {
 	case c.v2 && h.Kind == Request && isList:
-		o.req2L = jsonRequest2List{Version: "2.0", Method: m, Params: params, ID: h.Seq}
+		o.req2L = jsonRequest2List{Version: "2.0", Method: m, Params: params, Meta: meta, ID: h.Seq}
 		frame = &o.req2L
 	case c.v2 && h.Kind == Request:
-		o.req2 = jsonRequest2{Version: "2.0", Method: m, Params: [1]any{v}, ID: h.Seq}
+		o.req2 = jsonRequest2{Version: "2.0", Method: m, Params: [1]any{v}, Meta: meta, ID: h.Seq}
 		frame = &o.req2
 	case c.v2 && isList:
-		o.not2L = jsonNotification2List{Version: "2.0", Method: m, Params: params}
+		o.not2L = jsonNotification2List{Version: "2.0", Method: m, Params: params, Meta: meta}
 		frame = &o.not2L
 	case c.v2:
-		o.not2 = jsonNotification2{Version: "2.0", Method: m, Params: [1]any{v}}
+		o.not2 = jsonNotification2{Version: "2.0", Method: m, Params: [1]any{v}, Meta: meta}
 		frame = &o.not2
 	case h.Kind == Request && isList:
-		o.req1L = jsonRequest1List{Method: m, Params: params, ID: h.Seq}
+		o.req1L = jsonRequest1List{Method: m, Params: params, Meta: meta, ID: h.Seq}
 		frame = &o.req1L
 	case h.Kind == Request:
-		o.req1 = jsonRequest1{Method: m, Params: [1]any{v}, ID: h.Seq}
+		o.req1 = jsonRequest1{Method: m, Params: [1]any{v}, Meta: meta, ID: h.Seq}
 		frame = &o.req1
 	case isList:
-		o.not1L = jsonNotification1List{Method: m, Params: params}
+		o.not1L = jsonNotification1List{Method: m, Params: params, Meta: meta}
 		frame = &o.not1L
 	default:
-		o.not1 = jsonNotification1{Method: m, Params: [1]any{v}}
+		o.not1 = jsonNotification1{Method: m, Params: [1]any{v}, Meta: meta}
 		frame = &o.not1
 	}
 	err = c.enc.Encode(frame)
@@ -208,15 +271,19 @@ func (c *jsonConn) writeResponse(h *Header, v any) error {
 		errText, code = call.msg, call.code
 	}
 	if call.batch != nil {
-		return c.answerInBatch(&call, errText, code, v)
+		return c.answerInBatch(&call, errText, code, h.Data, v)
 	}
 	mark, err := c.fw.lock()
 	if err != nil {
 		return err
 	}
-	if err = c.enc.Encode(c.responseFrame(&c.out, &call, errText, code, v)); err != nil && errText == "" {
+	if err = c.enc.Encode(c.responseFrame(&c.out, &call, errText, code, h.Data, v)); err != nil {
 		c.fw.buf = c.fw.buf[:mark]
-		err = c.enc.Encode(c.responseFrame(&c.out, &call, "codec: encoding result: "+err.Error(), 0, nil))
+		if errText == "" {
+			err = c.enc.Encode(c.responseFrame(&c.out, &call, "codec: encoding result: "+err.Error(), 0, nil, nil))
+		} else { // the error's data did not encode: send the error without it
+			err = c.enc.Encode(c.responseFrame(&c.out, &call, errText, code, nil, nil))
+		}
 	}
 	c.out = jsonFrames{}
 	return c.fw.unlock(mark, err)
@@ -225,11 +292,11 @@ func (c *jsonConn) writeResponse(h *Header, v any) error {
 // answerInBatch adds the response to its batch, and writes the batch once
 // every request in it is answered. The answers to rejected elements lead,
 // as the batch's other answers cannot be known before they are all read.
-func (c *jsonConn) answerInBatch(call *jsonCall, errText string, code int, v any) error {
+func (c *jsonConn) answerInBatch(call *jsonCall, errText string, code int, data, v any) error {
 	var o jsonFrames
-	part, err := json.Marshal(c.responseFrame(&o, call, errText, code, v))
+	part, err := json.Marshal(c.responseFrame(&o, call, errText, code, data, v))
 	if err != nil {
-		part, _ = json.Marshal(c.responseFrame(&o, call, "codec: encoding result: "+err.Error(), 0, nil))
+		part, _ = json.Marshal(c.responseFrame(&o, call, "codec: encoding result: "+err.Error(), 0, nil, nil))
 	}
 	b := call.batch
 	c.mu.Lock()
@@ -249,8 +316,8 @@ func (c *jsonConn) answerInBatch(call *jsonCall, errText string, code int, v any
 
 // responseFrame fills the response frame for call in o and returns it. An
 // error is sent with code, or when code is zero with the one its text and
-// call point to.
-func (c *jsonConn) responseFrame(o *jsonFrames, call *jsonCall, errText string, code int, v any) any {
+// call point to, and with data if it is not nil (2.0 only).
+func (c *jsonConn) responseFrame(o *jsonFrames, call *jsonCall, errText string, code int, data, v any) any {
 	id := call.id
 	if !c.v2 {
 		o.resp1 = jsonResponse1{ID: id, Result: v}
@@ -267,12 +334,12 @@ func (c *jsonConn) responseFrame(o *jsonFrames, call *jsonCall, errText string, 
 		code = CodeServerError
 		switch {
 		case call.badParams:
-			code = codeInvalidParams
+			code = CodeInvalidParams
 		case strings.HasPrefix(errText, "rpc: can't find "), strings.HasPrefix(errText, "rpc: service/method request ill-formed"):
-			code = codeMethodNotFound
+			code = CodeMethodNotFound
 		}
 	}
-	o.err2 = jsonError2{Version: "2.0", ID: id, Error: jsonErrorObject{Code: code, Message: errText}}
+	o.err2 = jsonError2{Version: "2.0", ID: id, Error: jsonErrorObject{Code: code, Message: errText, Data: data}}
 	return &o.err2
 }
 

@@ -306,13 +306,22 @@ func TestJSONRPC2Spec(t *testing.T) {
 	})
 	t.Run("ids echoed verbatim", func(t *testing.T) {
 		raw, _ := dialSpec(t)
-		for _, id := range []string{`"abc"`, `""`, `"\u00e9 \"q\""`, `"12"`, `0`, `-1`, `1.5`, `123456789012345678901234567890`} {
+		for _, id := range []string{`"abc"`, `""`, `"\u00e9 \"q\""`, `"12"`, `0`, `-1`, `9007199254740991`, `18446744073709551617`, `123456789012345678901234567890`} {
 			raw.send(`{"jsonrpc":"2.0","method":"Arith.Multiply","params":{"A":2,"B":3},"id":` + id + `}`)
 			got := raw.recv()
 			if want := `{"jsonrpc":"2.0","id":` + id + `,"result":6}`; string(got) != want {
 				t.Errorf("got %s; want %s", got, want)
 			}
 		}
+	})
+	t.Run("fractional ids refused", func(t *testing.T) {
+		raw, _ := dialSpec(t)
+		for _, id := range []string{`1.5`, `2.0`, `1e3`} {
+			raw.send(`{"jsonrpc":"2.0","method":"Arith.Multiply","params":{"A":2,"B":3},"id":` + id + `}`)
+			wantError(t, raw.recv(), id, codec.CodeInvalidRequest)
+		}
+		raw.send(`{"jsonrpc":"2.0","method":"Arith.Multiply","params":{"A":2,"B":3},"id":7}`)
+		wantResult(t, raw.recv(), `7`, `6`)
 	})
 }
 

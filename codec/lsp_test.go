@@ -110,11 +110,15 @@ func TestFramedBytes(t *testing.T) {
 	}
 	t.Run("responses", func(t *testing.T) {
 		const req = `{"jsonrpc":"2.0","method":"Arith.Multiply","params":{"A":7,"B":8},"id":"x"}`
-		for h, want := range map[codec.Header]string{
-			{Kind: codec.Response}:                           `{"jsonrpc":"2.0","id":"x","result":56}`,
-			{Kind: codec.Response, Error: "boom"}:            `{"jsonrpc":"2.0","id":"x","error":{"code":-32000,"message":"boom"}}`,
-			{Kind: codec.Response, Error: "c", Code: -32800}: `{"jsonrpc":"2.0","id":"x","error":{"code":-32800,"message":"c"}}`,
+		for _, tc := range []struct {
+			h    codec.Header
+			want string
+		}{
+			{codec.Header{Kind: codec.Response}, `{"jsonrpc":"2.0","id":"x","result":56}`},
+			{codec.Header{Kind: codec.Response, Error: "boom"}, `{"jsonrpc":"2.0","id":"x","error":{"code":-32000,"message":"boom"}}`},
+			{codec.Header{Kind: codec.Response, Error: "c", Code: -32800}, `{"jsonrpc":"2.0","id":"x","error":{"code":-32800,"message":"c"}}`},
 		} {
+			h, want := tc.h, tc.want
 			if got := answer(t, codec.LSP, lspFrame(req), h, 56); got != lspFrame(want) {
 				t.Errorf("lsp: %+v wrote %q; want %q", h, got, lspFrame(want))
 			}

@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"sync"
@@ -30,7 +31,7 @@ type msgpackCodec struct {
 func (c msgpackCodec) Name() string { return c.name }
 
 func (c msgpackCodec) NewConn(rwc io.ReadWriteCloser, opts *Options) Conn {
-	mc := &msgpackConn{rwc: rwc, name: c.name}
+	mc := &msgpackConn{rwc: rwc, name: c.name, dialect: opts.dialect()}
 	mc.fr = newFrameReader(rwc, opts.maxFrameSize())
 	mc.fw.w, mc.fw.framePerWrite = rwc, WritesMessages(rwc, opts)
 	mc.eng = c.engine(&mc.fw)
@@ -49,7 +50,8 @@ type msgpackEngine interface {
 //	[0, msgid, method, params]        request
 //	[1, msgid, error, result]         response
 //	[2, method, params]               notification
-//	[2, "$/cancelRequest", [msgid]]   cancel
+//	[2, "$/cancelRequest", [msgid]]   cancel (as the dialect spells it)
+//	[2, "$/meta", [{…}]]              the metadata of the next message (msgpack_meta.go)
 type msgpackConn struct {
 	rwc   io.ReadWriteCloser
 	fr    *frameReader
@@ -65,6 +67,9 @@ type msgpackConn struct {
 	cost     engineCost
 	cursor   mpCursor // reused by the budget walk
 
+	dialect   *Dialect
+	meta      Header // a "$/meta" read, for the message after it: its Meta and Token
+	hasMeta   bool
 	name      string // the codec's, for errors
 	started   bool   // the first byte has been checked
 	methods   methodNames
@@ -91,6 +96,18 @@ func (c *msgpackConn) readHeader(h *Header) error {
 		}
 		c.started = true
 	}
+	for {
+		err := c.readFrame(h)
+		if err != nil || h.Kind != 0 {
+			return err
+		}
+		// A "$/meta": kept for the message after it.
+	}
+}
+
+// readFrame reads one frame into h. It leaves h.Kind zero for a "$/meta",
+// whose metadata it keeps for the next frame.
+func (c *msgpackConn) readFrame(h *Header) error {
 	n, stack, err := scanMsgpack(c.fr, c.stack)
 	c.stack = stack
 	if err != nil {
@@ -101,6 +118,8 @@ func (c *msgpackConn) readHeader(h *Header) error {
 	c.budget.reset(n)
 	*h = Header{}
 	c.body, c.isParams = nil, false
+	meta, hasMeta := c.meta, c.hasMeta
+	c.meta, c.hasMeta = Header{}, false
 
 	size, off, ok := mpArrayLen(frame, 0)
 	if !ok || size < 3 {
@@ -116,21 +135,42 @@ func (c *msgpackConn) readHeader(h *Header) error {
 		if h.Seq, off, ok = mpUint(frame, off); !ok || h.Seq > 0xffffffff {
 			return fmt.Errorf("%w: msgpack-rpc request msgid is not a 32-bit unsigned integer", ErrMalformed)
 		}
+		h.ID = NumberID(h.Seq)
 		if h.ServiceMethod, off, ok = c.method(frame, off); !ok {
 			return fmt.Errorf("%w: msgpack-rpc request method is not a string", ErrMalformed)
 		}
 		c.body, c.isParams = frame[off:], true
+		if hasMeta {
+			h.Meta, h.Token = meta.Meta, meta.Token
+		}
 	case typ == mpNotification && size == 3:
 		h.Kind = Notification
 		if h.ServiceMethod, off, ok = c.method(frame, off); !ok {
 			return fmt.Errorf("%w: msgpack-rpc notification method is not a string", ErrMalformed)
 		}
 		c.body, c.isParams = frame[off:], true
-		if h.ServiceMethod == cancelMethod {
-			if msgid, ok := mpCancelParams(c.body); ok {
+		switch h.ServiceMethod {
+		case c.dialect.CancelMethod:
+			if msgid, ok := c.cancelParams(c.body); ok {
 				*h = Header{Kind: Cancel, Seq: msgid}
 				c.body = nil
+				return nil
 			}
+		case c.dialect.ProgressMethod:
+			if token, ok := c.progressToken(c.body); ok {
+				h.Kind, h.Token = Progress, token
+				return nil
+			}
+		case metaMethod:
+			if c.readMetaFrame(c.body, &c.meta) {
+				c.hasMeta = true
+				*h = Header{}
+				c.body = nil
+				return nil
+			}
+		}
+		if hasMeta {
+			h.Meta, h.Token = meta.Meta, meta.Token
 		}
 	case typ == mpResponse && size == 4:
 		h.Kind = Response
@@ -144,7 +184,7 @@ func (c *msgpackConn) readHeader(h *Header) error {
 			return err
 		}
 		if frame[off] != 0xc0 { // not nil: the call failed
-			h.Error = c.errorText(frame[off:end])
+			c.readError(frame[off:end], h)
 		}
 		c.body = frame[end:]
 	default:
@@ -188,6 +228,24 @@ func widenMsgid(msgid, last uint64) uint64 {
 	return seq
 }
 
+// readError reads the error element of a response, which foreign peers
+// fill with any msgpack value: [code, message] and [code, message, data]
+// (and a map with those keys) give h its Code, Error and Data; anything
+// else becomes a readable message.
+func (c *msgpackConn) readError(raw []byte, h *Header) {
+	if code, msg, data, ok := mpErrorValue(raw); ok {
+		h.Code, h.Error = code, msg
+		if h.Error == "" {
+			h.Error = fmt.Sprintf("msgpack-rpc: error code %d", code)
+		}
+		if data != nil {
+			h.Data = Raw(bytes.Clone(data))
+		}
+		return
+	}
+	h.Error = c.errorText(raw)
+}
+
 // errorText turns the error element of a response, which foreign peers fill
 // with any msgpack value, into a readable message.
 func (c *msgpackConn) errorText(raw []byte) string {
@@ -206,6 +264,15 @@ func (c *msgpackConn) ReadBody(v any) error {
 	c.body = nil
 	if v == nil || body == nil {
 		return nil
+	}
+	if pv, ok := v.(*ProgressValue); ok {
+		if v, body = pv.V, c.progressValue(body); v == nil || body == nil {
+			return nil
+		}
+		if err := c.charge(body, targetType(v)); err != nil {
+			return err
+		}
+		return c.eng.decode(body, v)
 	}
 	t := targetType(v)
 	if !c.isParams {
@@ -270,22 +337,22 @@ func (c *msgpackConn) Write(h *Header, v any) error {
 	switch h.Kind {
 	case Request:
 		c.lastSeq.Store(h.Seq)
-		b = append(b, 0x94, mpRequest)
+		b = append(appendMetaFrame(b, h), 0x94, mpRequest)
 		b = appendMpUint(b, h.Seq&0xffffffff)
 		b = appendMpString(b, h.ServiceMethod)
 	case Notification:
-		b = append(b, 0x93, mpNotification)
+		b = append(appendMetaFrame(b, h), 0x93, mpNotification)
 		b = appendMpString(b, h.ServiceMethod)
 	case Cancel:
-		b = append(b, 0x93, mpNotification)
-		b = appendMpString(b, cancelMethod)
-		c.fw.buf = appendMpUint(append(b, 0x91), h.Seq&0xffffffff)
+		c.fw.buf = c.appendCancel(b, h.Seq&0xffffffff, h.Error)
 		return c.fw.unlock(mark, nil)
+	case Progress:
+		return c.fw.unlock(mark, c.writeProgress(h, v))
 	case Response:
 		b = append(b, 0x94, mpResponse)
 		b = appendMpUint(b, h.Seq)
 		if h.Error != "" {
-			c.fw.buf = append(appendMpString(b, h.Error), 0xc0)
+			c.fw.buf = append(c.appendMpError(b, h), 0xc0)
 			return c.fw.unlock(mark, nil)
 		}
 		c.fw.buf = append(b, 0xc0)

@@ -289,3 +289,20 @@ func appendMpString(b []byte, s string) []byte {
 	}
 	return append(b, s...)
 }
+
+// appendMpInt writes a signed integer in the smallest encoding.
+func appendMpInt(b []byte, v int64) []byte {
+	switch {
+	case v >= 0:
+		return appendMpUint(b, uint64(v))
+	case v >= -32:
+		return append(b, byte(v))
+	case v >= math.MinInt8:
+		return append(b, 0xd0, byte(v))
+	case v >= math.MinInt16:
+		return append(b, 0xd1, byte(v>>8), byte(v))
+	case v >= math.MinInt32:
+		return append(b, 0xd2, byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
+	}
+	return binary.BigEndian.AppendUint64(append(b, 0xd3), uint64(v))
+}

@@ -42,7 +42,7 @@ func (s *serverCodec) ReadRequestHeader(r *rpc.Request) error {
 			}
 			r.ServiceMethod, r.Seq = s.rh.ServiceMethod, s.rh.Seq
 			return nil
-		case Notification:
+		case Notification, Progress: // net/rpc knows no progress: a notification like any
 			r.ServiceMethod, r.Seq = s.rh.ServiceMethod, notifyBit|s.notices.Add(1)
 			return nil
 		}

@@ -22,6 +22,9 @@ type call struct {
 	reply  any
 	err    error
 
+	progress progressSink  // the caller's WithProgress callback; nil: none
+	pq       progressQueue // its values waiting, while progress is set
+
 	// Exactly one of these is told of completion.
 	done chan struct{} // Call's, with room for one; reused
 	rpc  *rpc.Call     // Go's
@@ -56,12 +59,18 @@ func (c *call) complete(err error) {
 //
 // When ctx ends first Call returns ctx.Err() at once: the call is
 // forgotten, its answer, if it comes, is discarded and never written into
-// reply, and a cancel message (docs/wire.md) tells the other end, whose
-// handler's context then ends. Waiting for room in a full send queue is
-// bounded by ctx too.
+// reply, and a cancel message (docs/wire.md, in the dialect's spelling)
+// tells the other end, whose handler's context then ends. Waiting for room
+// in a full send queue is bounded by ctx too.
+//
+// The call sends the metadata of ctx (WithMetadata), and asks for
+// progress if ctx has a callback for it (WithProgress), which then gets
+// every progress value that arrives before the answer, before Call
+// returns.
 //
 // A reply that does not decode into reply fails this call only. A remote
-// error is an rpc.ServerError, or ErrBusy or ErrDraining for a peer of
+// error is an *Error with the wire's code and data (it is also an
+// rpc.ServerError to errors.As), or ErrBusy or ErrDraining for a peer of
 // this package that refused the call without running it. When the
 // connection is gone the error Is ErrClosed.
 func (p *Peer) Call(ctx context.Context, method string, args, reply any) error {
@@ -69,16 +78,17 @@ func (p *Peer) Call(ctx context.Context, method string, args, reply any) error {
 		return err
 	}
 	c := callPool.Get().(*call)
-	c.method, c.reply = method, reply
+	c.method, c.reply, c.progress = method, reply, progressFrom(ctx)
 	defer func() {
-		c.method, c.reply, c.err = "", nil, nil
+		c.method, c.reply, c.err, c.progress = "", nil, nil, nil
+		c.pq = progressQueue{}
 		callPool.Put(c)
 	}()
 	if err := p.register(c); err != nil {
 		return err
 	}
 	abandon := ctx.Done()
-	if err := p.request(c, args, abandon, flushMode(abandon)); err != nil {
+	if err := p.request(ctx, c, args, abandon, flushMode(abandon)); err != nil {
 		if !p.forget(c.seq) {
 			<-c.done // completed as the connection ended
 		}
@@ -91,7 +101,8 @@ func (p *Peer) Call(ctx context.Context, method string, args, reply any) error {
 	case <-c.done:
 	case <-abandon:
 		if p.forget(c.seq) {
-			p.sendCancel(c.seq)
+			c.leave()
+			p.sendCancel(c.seq, ctx)
 			return ctx.Err()
 		}
 		<-c.done // the answer is being delivered: it is the outcome
@@ -114,7 +125,7 @@ func (p *Peer) Go(method string, args, reply any, done chan *rpc.Call) *rpc.Call
 		c.complete(err)
 		return rc
 	}
-	if err := p.request(c, args, nil, noWait); err != nil && p.forget(c.seq) {
+	if err := p.request(context.Background(), c, args, nil, noWait); err != nil && p.forget(c.seq) {
 		c.complete(err)
 	}
 	return rc
@@ -146,10 +157,14 @@ func (p *Peer) forget(seq uint64) bool {
 	return true
 }
 
-// request queues c's request frame and has it written in the given mode
-// (see kick). abandon ends a wait for room.
-func (p *Peer) request(c *call, args any, abandon <-chan struct{}, mode int) error {
-	h := codec.Header{Kind: codec.Request, ServiceMethod: p.registry.wireName(c.method), Seq: c.seq}
+// request queues c's request frame, with the metadata of ctx and, if c
+// wants progress, its token, and has it written in the given mode (see
+// kick). abandon ends a wait for room.
+func (p *Peer) request(ctx context.Context, c *call, args any, abandon <-chan struct{}, mode int) error {
+	h := codec.Header{Kind: codec.Request, ServiceMethod: p.registry.wireName(c.method), Seq: c.seq, Meta: OutgoingMetadata(ctx)}
+	if c.progress != nil {
+		h.Token = codec.NumberID(c.seq)
+	}
 	flush, err := p.out.send(h, args, false, waitForRoom, abandon)
 	p.kick(flush, mode)
 	if err != nil && !errors.Is(err, errAbandoned) && !errors.Is(err, codec.ErrEncode) {
@@ -182,10 +197,13 @@ func flushMode(abandon <-chan struct{}) int {
 	return noWait
 }
 
-// sendCancel tells the other end that we gave up on our request seq. It
-// never waits.
-func (p *Peer) sendCancel(seq uint64) {
+// sendCancel tells the other end that we gave up on our request seq, and
+// why, where the dialect says (ctx's error). It never waits.
+func (p *Peer) sendCancel(seq uint64, ctx context.Context) {
 	h := codec.Header{Kind: codec.Cancel, Seq: seq}
+	if err := ctx.Err(); err != nil {
+		h.Error = err.Error()
+	}
 	flush, _ := p.out.send(h, nil, false, always, nil)
 	p.kick(flush, noWait)
 }
@@ -212,7 +230,7 @@ func (p *Peer) Notify(ctx context.Context, method string, args any) error {
 	if err := p.Err(); err != nil {
 		return err
 	}
-	h := codec.Header{Kind: codec.Notification, ServiceMethod: p.registry.wireName(method)}
+	h := codec.Header{Kind: codec.Notification, ServiceMethod: p.registry.wireName(method), Meta: OutgoingMetadata(ctx)}
 	abandon := ctx.Done()
 	flush, err := p.out.send(h, args, false, waitForRoom, abandon)
 	p.kick(flush, flushMode(abandon))
@@ -241,7 +259,7 @@ func (p *Peer) deliver(h *codec.Header) error {
 			return err
 		}
 		if c != nil {
-			c.complete(remoteError(rpc.ServerError(h.Error)))
+			c.finish(remoteError(h, p.codec))
 		}
 		return nil
 	}
@@ -249,6 +267,6 @@ func (p *Peer) deliver(h *codec.Header) error {
 	if rerr := p.conn.ReadBody(c.reply); rerr != nil {
 		err = fmt.Errorf("peer: decoding the reply of %s: %w", c.method, rerr)
 	}
-	c.complete(err)
+	c.finish(err)
 	return nil
 }

@@ -15,7 +15,8 @@ var errNilPeer = fmt.Errorf("%w: nil *Peer", ErrClosed)
 // peers. Hub.CallAll is CallEach over a hub's peers; a relay that serves
 // a chosen set of peers calls it directly.
 //
-// It never waits on one peer's write: a peer whose send queue is full
+// Each call sends the metadata of ctx (WithMetadata). It never waits on
+// one peer's write: a peer whose send queue is full
 // fails at once with ErrQueueFull, and each request is written as far as
 // its socket takes it at once, the rest by that peer's flusher. It uses
 // no goroutine per peer of its own. A nil peer's result is an error
@@ -25,6 +26,7 @@ func CallEach(ctx context.Context, peers []*Peer, method string, args any, newRe
 	calls := make([]*call, len(peers))
 	fan := make(chan *call, len(peers)) // room for every completion: nobody blocks
 	left := 0
+	md := OutgoingMetadata(ctx)
 	for i, p := range peers {
 		results[i] = Result{Peer: p, Reply: newReply()}
 		if p == nil {
@@ -32,7 +34,7 @@ func CallEach(ctx context.Context, peers []*Peer, method string, args any, newRe
 			continue
 		}
 		c := &call{method: method, reply: results[i].Reply, fan: fan, idx: i}
-		if started, err := p.fanOut(c, args); !started {
+		if started, err := p.fanOut(c, args, md); !started {
 			results[i].Err = err
 			continue
 		}
@@ -49,7 +51,7 @@ func CallEach(ctx context.Context, peers []*Peer, method string, args any, newRe
 			expired = nil
 			for i, c := range calls {
 				if c != nil && peers[i].forget(c.seq) {
-					peers[i].sendCancel(c.seq)
+					peers[i].sendCancel(c.seq, ctx)
 					results[i].Err, calls[i] = ctx.Err(), nil
 					left--
 				}

@@ -1,11 +1,8 @@
 package peer
 
-import (
-	"errors"
-	"net/rpc"
-)
+import "errors"
 
-// Errors of this package. Remote errors stay rpc.ServerError values,
+// Errors of this package. Remote errors are *Error values (error.go),
 // except the refusals of a peer of this package, which become ErrBusy and
 // ErrDraining again on the caller's side.
 var (
@@ -38,16 +35,3 @@ var (
 // errPanicked is what the caller of a handler that panicked is told; the
 // panic's text and stack stay in the serving peer's log.
 var errPanicked = errors.New("peer: handler panicked")
-
-// remoteError turns a remote error into one callers can test: the
-// refusals of a peer of ours become ErrBusy and ErrDraining, anything else
-// stays an rpc.ServerError.
-func remoteError(e rpc.ServerError) error {
-	switch string(e) {
-	case ErrBusy.Error():
-		return ErrBusy
-	case ErrDraining.Error():
-		return ErrDraining
-	}
-	return e
-}

@@ -256,11 +256,11 @@ func (h *Hub) CallAll(ctx context.Context, method string, args any, newReply fun
 
 // fanOut starts c without waiting for room in the send queue. started is
 // false if c will never complete on its channel; err says why.
-func (p *Peer) fanOut(c *call, args any) (started bool, err error) {
+func (p *Peer) fanOut(c *call, args any, md Metadata) (started bool, err error) {
 	if err := p.register(c); err != nil {
 		return false, err
 	}
-	h := codec.Header{Kind: codec.Request, ServiceMethod: p.registry.wireName(c.method), Seq: c.seq}
+	h := codec.Header{Kind: codec.Request, ServiceMethod: p.registry.wireName(c.method), Seq: c.seq, Meta: md}
 	flush, err := p.out.send(h, args, false, failIfFull, nil)
 	p.kick(flush, noWait)
 	if err == nil {

@@ -26,9 +26,9 @@ const IntrospectionMethod = "duplex.Methods"
 type MethodDescription struct {
 	Name      string `json:"name"`      // "Service.Method"
 	Args      string `json:"args"`      // the shape of the argument
-	Reply     string `json:"reply"`     // the shape of the reply
+	Reply     string `json:"reply"`     // the shape of the reply; null for a method without one
 	ArgsType  string `json:"argsType"`  // the argument's Go type, as declared
-	ReplyType string `json:"replyType"` // the reply's Go type, a pointer
+	ReplyType string `json:"replyType"` // the reply's Go type, a pointer; "" for a method without one
 }
 
 // RegisterIntrospection serves IntrospectionMethod on r, as the service
@@ -55,13 +55,11 @@ func (x *introspection) Methods(prefix string, reply *[]MethodDescription) error
 		if !strings.HasPrefix(m.Name, prefix) {
 			continue
 		}
-		list = append(list, MethodDescription{
-			Name:      m.Name,
-			Args:      shape(m.Args),
-			Reply:     shape(m.Reply),
-			ArgsType:  m.Args.String(),
-			ReplyType: m.Reply.String(),
-		})
+		d := MethodDescription{Name: m.Name, Args: shape(m.Args), ArgsType: m.Args.String(), Reply: "null"}
+		if m.Reply != nil {
+			d.Reply, d.ReplyType = shape(m.Reply), m.Reply.String()
+		}
+		list = append(list, d)
 	}
 	*reply = list
 	return nil

@@ -23,6 +23,9 @@ const (
 	// DefaultNotificationQueue is the ordered notifications that may wait
 	// to be served, when Options.NotificationQueue is zero.
 	DefaultNotificationQueue = 16384
+	// DefaultProgressQueue is the progress values of one call that may
+	// wait for its callback, when Options.ProgressQueue is zero.
+	DefaultProgressQueue = 256
 )
 
 // Interceptor runs around every incoming request and notification, before
@@ -38,6 +41,13 @@ type Options struct {
 	// Codec tunes the wire (frame size limit, one frame per write). Nil
 	// means codec's defaults.
 	Codec *codec.Options
+
+	// Dialect is how the connection spells the cancel of a request and
+	// the progress of one, and whether a request the caller cancelled is
+	// still answered: codec.LSPDialect, codec.MCPDialect, or one of the
+	// program's own. Nil means Codec.Dialect, and if that is nil too,
+	// codec.DefaultDialect.
+	Dialect *codec.Dialect
 
 	// MaxInFlight bounds the incoming requests and notifications a peer
 	// has taken and not yet answered on the stream: handlers running, and
@@ -70,6 +80,11 @@ type Options struct {
 	// NotificationQueue bounds the ordered notifications waiting. Zero
 	// means DefaultNotificationQueue.
 	NotificationQueue int
+
+	// ProgressQueue bounds the progress values of one call that wait for
+	// its WithProgress callback; past it the oldest is dropped. Zero
+	// means DefaultProgressQueue.
+	ProgressQueue int
 
 	// IdleTimeout closes the connection with ErrIdle when no frame has
 	// arrived for this long. Zero means never. Pair it with a Heartbeat on
@@ -121,6 +136,15 @@ func (o *Options) orDefault() Options {
 	}
 	if v.NotificationQueue <= 0 {
 		v.NotificationQueue = DefaultNotificationQueue
+	}
+	if v.ProgressQueue <= 0 {
+		v.ProgressQueue = DefaultProgressQueue
+	}
+	if v.Dialect == nil && v.Codec != nil {
+		v.Dialect = v.Codec.Dialect
+	}
+	if v.Dialect == nil {
+		v.Dialect = codec.DefaultDialect
 	}
 	return v
 }

@@ -135,6 +135,7 @@ func newPeer(rwc io.ReadWriteCloser, c codec.Codec, bind Binder, opts *Options, 
 	if o.Codec != nil {
 		copts = *o.Codec
 	}
+	copts.Dialect = o.Dialect
 	p.out = sender{
 		w:        rwc,
 		messages: codec.WritesMessages(rwc, &copts),
@@ -223,7 +224,7 @@ func (p *Peer) end(err error, closeNow bool) {
 		p.cancelCtx()
 		close(p.done)
 		for _, c := range calls {
-			c.complete(err)
+			c.finish(err)
 		}
 		if !errors.Is(err, errClosing) {
 			p.log.Info("peer: connection ended", "codec", p.codec.Name(), "error", err)

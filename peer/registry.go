@@ -20,10 +20,15 @@ import (
 //	func (t *T) Name(args A, reply *R) error
 //	func (t *T) Name(ctx context.Context, args A, reply *R) error
 //
-// where A and R are exported or builtin types. The second shape is this
-// package's addition: its ctx ends when the caller cancels the call, when
-// the peer's connection ends, or when an interceptor says so, and
-// [FromContext] gives the calling peer.
+//	func (t *T) Name(ctx context.Context, args A) error
+//
+// where A and R are exported or builtin types. The second and third shapes
+// are this package's additions: ctx ends when the caller cancels the call,
+// when the peer's connection ends, or when an interceptor says so, and
+// [FromContext] gives the calling peer; [IncomingMetadata], [RequestID]
+// and [ReportProgress] read and answer what the request came with. The
+// third shape has no reply: it serves a notification as it is meant to be
+// served, and answers a request with a null result (nil on msgpack-rpc).
 //
 // A Registry is safe for concurrent use; services may be added while the
 // peer serves, though they are usually all added by the [Binder].
@@ -46,7 +51,7 @@ type service struct {
 type method struct {
 	fn        reflect.Value // the method as a function of the receiver
 	argType   reflect.Type  // as declared: a pointer or a value
-	replyType reflect.Type  // a pointer
+	replyType reflect.Type  // a pointer; nil for a method without a reply
 	withCtx   bool
 }
 
@@ -54,7 +59,7 @@ type method struct {
 type MethodInfo struct {
 	Name    string       // "Service.Method", as callers name it
 	Args    reflect.Type // the argument's type, as the method declares it
-	Reply   reflect.Type // the reply's type, a pointer
+	Reply   reflect.Type // the reply's type, a pointer; nil for a method without one
 	Context bool         // the method takes a context.Context first
 }
 
@@ -131,16 +136,22 @@ func methodsOf(typ reflect.Type) map[string]*method {
 			continue
 		}
 		mt := m.Type
-		in := 1 // the receiver
-		withCtx := mt.NumIn() == 4 && mt.In(1) == typeOfContext
-		if withCtx {
-			in++
-		}
-		if mt.NumIn() != in+2 || mt.NumOut() != 1 || mt.Out(0) != typeOfError {
+		if mt.NumOut() != 1 || mt.Out(0) != typeOfError {
 			continue
 		}
-		argType, replyType := mt.In(in), mt.In(in+1)
-		if !exportedOrBuiltin(argType) || replyType.Kind() != reflect.Pointer || !exportedOrBuiltin(replyType) {
+		withCtx := mt.NumIn() >= 3 && mt.In(1) == typeOfContext
+		var argType, replyType reflect.Type
+		switch {
+		case withCtx && mt.NumIn() == 3: // (ctx, args): no reply
+			argType = mt.In(2)
+		case withCtx && mt.NumIn() == 4:
+			argType, replyType = mt.In(2), mt.In(3)
+		case !withCtx && mt.NumIn() == 3:
+			argType, replyType = mt.In(1), mt.In(2)
+		default:
+			continue
+		}
+		if !exportedOrBuiltin(argType) || replyType != nil && (replyType.Kind() != reflect.Pointer || !exportedOrBuiltin(replyType)) {
 			continue
 		}
 		methods[m.Name] = &method{fn: m.Func, argType: argType, replyType: replyType, withCtx: withCtx}
@@ -199,8 +210,12 @@ func (m *method) newArg() (ptr any, arg reflect.Value) {
 }
 
 // newReply returns a fresh reply, with maps and slices made as net/rpc
-// makes them so that an untouched reply encodes as empty, not null.
+// makes them so that an untouched reply encodes as empty, not null; the
+// zero Value for a method without a reply.
 func (m *method) newReply() reflect.Value {
+	if m.replyType == nil {
+		return reflect.Value{}
+	}
 	v := reflect.New(m.replyType.Elem())
 	switch m.replyType.Elem().Kind() {
 	case reflect.Map:
@@ -219,7 +234,11 @@ func (m *method) call(ctx context.Context, rcvr, arg, reply reflect.Value) error
 		if ctx != nil {
 			c.Set(reflect.ValueOf(ctx))
 		}
-		out = m.fn.Call([]reflect.Value{rcvr, c, arg, reply})
+		if m.replyType == nil {
+			out = m.fn.Call([]reflect.Value{rcvr, c, arg})
+		} else {
+			out = m.fn.Call([]reflect.Value{rcvr, c, arg, reply})
+		}
 	} else {
 		out = m.fn.Call([]reflect.Value{rcvr, arg, reply})
 	}

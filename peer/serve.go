@@ -36,6 +36,7 @@ type incoming struct {
 	m         *method
 	arg       reflect.Value
 	ctx       context.Context
+	req       *request           // ctx, when it knows the request; nil otherwise
 	cancel    context.CancelFunc // nil: nothing can cancel it
 	counted   bool               // holds a place in p.inFlight
 	cancelled atomic.Bool        // the caller sent a cancel
@@ -110,6 +111,15 @@ func (p *Peer) read() bool {
 			if err = p.conn.ReadBody(nil); err == nil {
 				p.cancelIncoming(h.Seq)
 			}
+		case codec.Progress:
+			var mine bool
+			if mine, err = p.progressFor(h); mine || err != nil {
+				break
+			}
+			// No call of ours waits on that token: the notification it
+			// is (LSP's $/progress of a token the server made) is served.
+			h.Kind = codec.Notification
+			fallthrough
 		default: // a request or notification; kind 0 is a stock gob client's request
 			var in *incoming
 			if in, err = p.take(h); err != nil || in == nil {
@@ -156,6 +166,7 @@ func (p *Peer) take(h *codec.Header) (*incoming, error) {
 
 	// Anything but a request to run is read past and answered here.
 	var answer string
+	var code int
 	switch {
 	case refused != nil:
 		answer = refused.Error()
@@ -165,11 +176,11 @@ func (p *Peer) take(h *codec.Header) (*incoming, error) {
 			p.log.Warn("peer: request refused", "method", h.ServiceMethod, "error", refused)
 		}
 	case h.Error != "": // the codec refused it: a malformed message
-		answer = h.Error
+		answer, code = h.Error, h.Code
 	default:
 		svc, m, err := p.registry.lookup(p.registry.goName(h.ServiceMethod))
 		if err != nil {
-			answer = err.Error()
+			answer, code = err.Error(), codec.CodeMethodNotFound
 			if notice { // heartbeats, and cancels of requests that are done
 				p.log.Debug("peer: notification dropped", "method", h.ServiceMethod, "error", err)
 			}
@@ -178,25 +189,17 @@ func (p *Peer) take(h *codec.Header) (*incoming, error) {
 		ptr, arg := m.newArg()
 		if err := p.conn.ReadBody(ptr); err != nil {
 			p.log.Debug("peer: request refused", "method", h.ServiceMethod, "error", err)
-			p.answerNow(in, err.Error())
+			p.answerNow(in, err.Error(), codec.CodeInvalidParams)
 			p.free(in)
 			return nil, nil // a stream that broke fails the next header
 		}
 		in.svc, in.m, in.arg = svc, m, arg
-		if m.withCtx || p.opts.Intercept != nil {
-			in.ctx = p.ctx
-			if !notice {
-				in.ctx, in.cancel = context.WithCancel(p.ctx)
-				p.mu.Lock()
-				p.serving[h.Seq] = in
-				p.mu.Unlock()
-			}
-		}
+		p.bindContext(in, m.withCtx)
 		return in, nil
 	}
 	err := p.conn.ReadBody(nil)
 	if err == nil {
-		p.answerNow(in, answer)
+		p.answerNow(in, answer, code)
 	}
 	p.free(in)
 	return nil, err
@@ -208,19 +211,48 @@ var incomingPool = sync.Pool{New: func() any { return new(incoming) }}
 
 // free puts in back once nothing refers to it: it is out of p.serving.
 func (p *Peer) free(in *incoming) {
-	in.h, in.svc, in.m, in.arg, in.ctx, in.cancel, in.counted = codec.Header{}, nil, nil, reflect.Value{}, nil, nil, false
+	in.h, in.svc, in.m, in.arg, in.ctx, in.req, in.cancel, in.counted = codec.Header{}, nil, nil, reflect.Value{}, nil, nil, nil, false
 	in.cancelled.Store(false)
 	incomingPool.Put(in)
 }
 
-// answerNow answers a request the reader could not serve, with errText;
-// a notification is only let go. It never waits.
-func (p *Peer) answerNow(in *incoming, errText string) {
+// bindContext gives a request that will run the context its handler and
+// interceptor see, if either takes one: it carries the peer, the request's
+// id, metadata and progress token, and ends when the caller cancels (a
+// request) or the connection ends. A request that can be cancelled, or
+// whose cancel means no answer (the dialect's), is entered in p.serving.
+func (p *Peer) bindContext(in *incoming, withCtx bool) {
+	h := &in.h
+	notice := h.Kind == codec.Notification
+	if withCtx || p.opts.Intercept != nil {
+		switch {
+		case !notice:
+			r := &request{id: h.ID, meta: h.Meta, token: h.Token}
+			r.Context, in.cancel = context.WithCancel(p.ctx)
+			in.ctx, in.req = r, r
+		case h.Meta != nil:
+			r := &request{Context: p.ctx, meta: h.Meta}
+			in.ctx, in.req = r, r
+		default:
+			in.ctx = p.ctx
+		}
+	}
+	if !notice && (in.cancel != nil || !p.opts.Dialect.AnswerCancelled) {
+		p.mu.Lock()
+		p.serving[h.Seq] = in
+		p.mu.Unlock()
+	}
+}
+
+// answerNow answers a request the reader could not serve, with errText
+// and the standard code of its kind; a notification is only let go. It
+// never waits.
+func (p *Peer) answerNow(in *incoming, errText string, code int) {
 	if in.h.Kind == codec.Notification {
 		p.release(in)
 		return
 	}
-	h := codec.Header{Kind: codec.Response, ServiceMethod: in.h.ServiceMethod, Seq: in.h.Seq, Error: errText, Code: in.h.Code}
+	h := codec.Header{Kind: codec.Response, ServiceMethod: in.h.ServiceMethod, Seq: in.h.Seq, Error: errText, Code: code, StandardCode: true}
 	flush, _ := p.out.send(h, nil, in.counted, reader, nil)
 	p.kick(flush, background) // the reader never writes
 }
@@ -249,10 +281,12 @@ func (p *Peer) answered(n int) {
 func (p *Peer) serve(in *incoming) {
 	reply := in.m.newReply()
 	err := p.run(in, reply)
-	if in.cancel != nil {
+	if in.cancel != nil || in.h.Kind == codec.Request && !p.opts.Dialect.AnswerCancelled {
 		p.mu.Lock()
 		delete(p.serving, in.h.Seq)
 		p.mu.Unlock()
+	}
+	if in.cancel != nil {
 		in.cancel()
 	}
 	if in.h.Kind == codec.Notification {
@@ -263,16 +297,22 @@ func (p *Peer) serve(in *incoming) {
 		p.free(in)
 		return
 	}
+	if r := in.req; r != nil && !r.token.IsZero() {
+		r.mu.Lock() // no progress after the answer
+		r.answered = true
+		r.mu.Unlock()
+	}
 	h := codec.Header{Kind: codec.Response, ServiceMethod: in.h.ServiceMethod, Seq: in.h.Seq}
 	cancelled := in.cancelled.Load()
 	p.free(in)
+	if cancelled && !p.opts.Dialect.AnswerCancelled {
+		p.answered(1) // the dialect answers no cancelled request (MCP)
+		return
+	}
 	var body any
 	if err != nil {
-		h.Error = err.Error()
-		if cancelled && errors.Is(err, context.Canceled) {
-			h.Code = codec.CodeRequestCancelled
-		}
-	} else {
+		p.errorFrame(&h, err, cancelled)
+	} else if reply.IsValid() {
 		body = reply.Interface()
 	}
 	// A handler writes the stream itself: it has nobody to return to.
@@ -317,7 +357,9 @@ func (p *Peer) cancelIncoming(seq uint64) {
 	p.mu.Lock() // held: once out of p.serving, in may serve another request
 	if in := p.serving[seq]; in != nil {
 		in.cancelled.Store(true)
-		in.cancel()
+		if in.cancel != nil {
+			in.cancel()
+		}
 	}
 	p.mu.Unlock()
 }
