@@ -74,6 +74,16 @@ func (c *call) complete(err error) {
 // this package that refused the call without running it. When the
 // connection is gone the error Is ErrClosed.
 func (p *Peer) Call(ctx context.Context, method string, args, reply any) error {
+	if p.opts.InterceptCall != nil {
+		return p.opts.InterceptCall(ctx, Outgoing{Peer: p, Method: method}, func(ctx context.Context) error {
+			return p.call(ctx, method, args, reply)
+		})
+	}
+	return p.call(ctx, method, args, reply)
+}
+
+// call is Call without its interceptor.
+func (p *Peer) call(ctx context.Context, method string, args, reply any) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -224,6 +234,16 @@ func (p *Peer) closedErr(err error) error {
 // queued to be written, in order with every other frame; waiting for room
 // in a full queue is bounded by ctx.
 func (p *Peer) Notify(ctx context.Context, method string, args any) error {
+	if p.opts.InterceptCall != nil {
+		return p.opts.InterceptCall(ctx, Outgoing{Peer: p, Method: method, Notify: true}, func(ctx context.Context) error {
+			return p.notify(ctx, method, args)
+		})
+	}
+	return p.notify(ctx, method, args)
+}
+
+// notify is Notify without its interceptor.
+func (p *Peer) notify(ctx context.Context, method string, args any) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}

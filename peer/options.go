@@ -36,6 +36,23 @@ const (
 // the caller gets that error. A panic in serve comes back as its error.
 type Interceptor func(ctx context.Context, method string, serve func(context.Context) error) error
 
+// Outgoing describes a call or notification this peer makes, to a
+// CallInterceptor.
+type Outgoing struct {
+	Peer   *Peer  // the peer making it
+	Method string // the method as the caller named it (before Registry.MapName)
+	Notify bool   // a notification: nothing answers it
+}
+
+// CallInterceptor runs around every call (Call) and notification (Notify)
+// the peer makes: for tracing, metrics and authorization. It calls invoke
+// to make the call, with ctx or a context derived from it, whose metadata
+// (WithMetadata) is what the call sends; invoke returns the call's
+// outcome, the error Call or Notify then returns. Returning without
+// calling invoke refuses the call with that error. Go, CallEach and
+// Hub.CallAll do not run it.
+type CallInterceptor func(ctx context.Context, call Outgoing, invoke func(context.Context) error) error
+
 // Options tune a Peer. A nil *Options means the defaults.
 type Options struct {
 	// Codec tunes the wire (frame size limit, one frame per write). Nil
@@ -69,6 +86,10 @@ type Options struct {
 	// Intercept, if set, runs around every incoming request and
 	// notification.
 	Intercept Interceptor
+
+	// InterceptCall, if set, runs around every outgoing call and
+	// notification.
+	InterceptCall CallInterceptor
 
 	// OrderedNotifications serves incoming notifications one at a time,
 	// in the order they arrived (Neovim relies on this for buffer

@@ -395,3 +395,51 @@ func TestRequestIDInHandler(t *testing.T) {
 		})
 	}
 }
+
+// TestCallInterceptor checks that InterceptCall sees every call and
+// notification, adds metadata the other end reads, learns the outcome, and
+// can refuse a call without sending it.
+func TestCallInterceptor(t *testing.T) {
+	refused := errors.New("refused by the interceptor")
+	var mu sync.Mutex
+	var seen []string
+	opts := &peer.Options{InterceptCall: func(ctx context.Context, call peer.Outgoing, invoke func(context.Context) error) error {
+		if call.Method == "Proto.Forbidden" {
+			return refused
+		}
+		err := invoke(peer.WithMetadata(ctx, peer.Metadata{"traceparent": "00-trace-" + call.Method}))
+		mu.Lock()
+		seen = append(seen, fmt.Sprintf("%s notify=%v err=%v peer=%v", call.Method, call.Notify, err != nil, call.Peer != nil))
+		mu.Unlock()
+		return err
+	}}
+	pb := newProto()
+	a, _ := peerPair(t, codec.Msgpack, nil, func(_ *peer.Peer, r *peer.Registry) error { return r.Register(pb) }, opts)
+	ctx := context.Background()
+	var got map[string]string
+	if err := a.Call(ctx, "Proto.Meta", "", &got); err != nil || got["traceparent"] != "00-trace-Proto.Meta" {
+		t.Errorf("Meta: %v, %v; want the interceptor's traceparent", got, err)
+	}
+	if err := a.Call(ctx, "Proto.Nope", "", nil); err == nil {
+		t.Error("Proto.Nope: no error")
+	}
+	if err := a.Call(ctx, "Proto.Forbidden", "", nil); !errors.Is(err, refused) {
+		t.Errorf("Proto.Forbidden: %v; want the interceptor's refusal", err)
+	}
+	if err := a.Notify(ctx, "Proto.Note", "n"); err != nil {
+		t.Fatal(err)
+	}
+	if n := <-pb.notes; n.Meta["traceparent"] != "00-trace-Proto.Note" {
+		t.Errorf("Note saw %v; want the interceptor's traceparent", n.Meta)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{
+		"Proto.Meta notify=false err=false peer=true",
+		"Proto.Nope notify=false err=true peer=true",
+		"Proto.Note notify=true err=false peer=true",
+	}
+	if !reflect.DeepEqual(seen, want) {
+		t.Errorf("the interceptor saw\n%q\nwant\n%q", seen, want)
+	}
+}

@@ -329,15 +329,16 @@ func (p *Peer) serve(in *incoming) {
 // interceptor's own.
 func (p *Peer) run(in *incoming, reply reflect.Value) (err error) {
 	if p.opts.Intercept == nil {
-		return p.call(in, in.ctx, reply)
+		return p.handle(in, in.ctx, reply)
 	}
 	defer p.recoverPanic(in, &err)
 	return p.opts.Intercept(in.ctx, in.h.ServiceMethod, func(ctx context.Context) error {
-		return p.call(in, ctx, reply)
+		return p.handle(in, ctx, reply)
 	})
 }
 
-func (p *Peer) call(in *incoming, ctx context.Context, reply reflect.Value) (err error) {
+// handle calls the handler of in, turning a panic into its error.
+func (p *Peer) handle(in *incoming, ctx context.Context, reply reflect.Value) (err error) {
 	defer p.recoverPanic(in, &err)
 	return in.m.call(ctx, in.svc.rcvr, in.arg, reply)
 }
