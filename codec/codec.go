@@ -182,6 +182,13 @@ type Options struct {
 	// always do.
 	ParamsByName bool
 
+	// LenientParams decodes by-name params into a struct as encoding/json
+	// does: a key no field takes is dropped, a request without params
+	// leaves the argument zero. By default both fail the call with an
+	// error that names what is wrong (docs/wire.md §6.1); the lsp and mcp
+	// dialects, whose protocols grow by adding members, are lenient.
+	LenientParams bool
+
 	// FramePerWrite makes the Conn write each frame with its own Write call
 	// instead of grouping concurrent frames. Message transports whose every
 	// Write is one message (WebSocket) need it so that a message is a frame.

@@ -47,6 +47,10 @@ type Dialect struct {
 	// list, [{"a":1}], on every JSON-RPC 2.0 codec; the framed codecs ([LSP],
 	// [JSONRPC2Lines]) always do.
 	ParamsByName bool
+
+	// LenientParams decodes params as Options.LenientParams does: the
+	// protocol's clients add members a server need not know.
+	LenientParams bool
 }
 
 // The dialects of this package.
@@ -82,6 +86,7 @@ var (
 		ProgressValue:   "value",
 		RequestToken:    "workDoneToken",
 		ParamsByName:    true,
+		LenientParams:   true,
 	}
 
 	// MCPDialect is the Model Context Protocol's (2025-11-25): a cancelled
@@ -98,6 +103,7 @@ var (
 		ProgressMethod: "notifications/progress",
 		ProgressToken:  "progressToken",
 		ParamsByName:   true,
+		LenientParams:  true,
 	}
 )
 

@@ -31,6 +31,7 @@ func (c jsonCodec) Name() string {
 func (c jsonCodec) NewConn(rwc io.ReadWriteCloser, opts *Options) Conn {
 	jc := &jsonConn{v2: c.v2, rwc: rwc, framing: c.framing, dialect: opts.dialect()}
 	jc.byName = c.v2 && (c.framing != nil || jc.dialect.ParamsByName || opts != nil && opts.ParamsByName)
+	jc.lenient = jc.dialect.LenientParams || opts != nil && opts.LenientParams
 	jc.fr = newFrameReader(rwc, opts.maxFrameSize())
 	jc.fw.w, jc.fw.framePerWrite = rwc, WritesMessages(rwc, opts)
 	if c.framing != nil {
@@ -51,6 +52,7 @@ type jsonConn struct {
 	framing jsonFraming // nil for the bare codecs
 	dialect *Dialect
 	byName  bool // an argument that encodes as an object is the params (json_byname.go)
+	lenient bool // by-name params are decoded as encoding/json does (params_fields.go)
 	rwc     io.ReadWriteCloser
 	fr      *frameReader
 
@@ -439,7 +441,7 @@ func (c *jsonConn) checkFirst() error {
 func (c *jsonConn) ReadBody(v any) error {
 	body := c.cur.body
 	c.cur.body = nil
-	if v == nil || len(body) == 0 {
+	if v == nil {
 		return nil
 	}
 	if pv, ok := v.(*ProgressValue); ok && c.cur.h.Kind == Progress {
@@ -454,22 +456,30 @@ func (c *jsonConn) ReadBody(v any) error {
 	}
 	t := targetType(v)
 	if c.cur.h.Kind == Response {
+		if len(body) == 0 {
+			return nil
+		}
 		if err := c.charge(body, t); err != nil {
 			return err
 		}
 		return json.Unmarshal(body, v)
 	}
-	charged := body
-	if body[0] == '[' {
-		if n, first := jsonArrayFirst(body); n == 1 {
-			charged = first // the one param, which decodeParams tries first
+	var err error
+	switch {
+	case len(body) == 0 || string(body) == "null":
+		err = c.noParams(v)
+	default:
+		charged := body
+		if body[0] == '[' {
+			if n, first := jsonArrayFirst(body); n == 1 {
+				charged = first // the one param, which decodeParams tries first
+			}
 		}
-	}
-	err := c.charge(charged, t)
-	if err != nil {
-		err = fmt.Errorf("%w: %w", ErrInvalidParams, err)
-	} else {
-		err = c.decodeParams(v, body)
+		if err = c.charge(charged, t); err != nil {
+			err = fmt.Errorf("%w: %w", ErrInvalidParams, err)
+		} else {
+			err = c.decodeParams(v, body)
+		}
 	}
 	if err != nil && c.cur.h.Kind == Request {
 		c.mu.Lock()
@@ -482,6 +492,23 @@ func (c *jsonConn) ReadBody(v any) error {
 	return err
 }
 
+// errMissingParams is net/rpc/jsonrpc's answer to a request without
+// params, which JSON-RPC 1.0 gives word for word.
+var errMissingParams = errors.New("jsonrpc: request body missing params")
+
+// noParams is the outcome of a request without params (absent or null):
+// the argument stays zero if it needs nothing, or the connection is
+// lenient; else an error.
+func (c *jsonConn) noParams(v any) error {
+	switch {
+	case !c.v2:
+		return &paramsError{errMissingParams}
+	case c.lenient:
+		return nil
+	}
+	return needsParams(v)
+}
+
 // decodeParams follows the same rules as msgpack-rpc's decodeParams: one
 // element of an array into v, or the whole array when v is a list (or, if
 // the single element does not fit a list argument, the whole array); a
@@ -491,14 +518,16 @@ func (c *jsonConn) ReadBody(v any) error {
 // several params into a single argument, and fails as net/rpc/jsonrpc
 // does, word for word.
 func (c *jsonConn) decodeParams(v any, params []byte) error {
-	if string(params) == "null" {
-		return nil
-	}
 	var err error
 	if params[0] != '[' {
+		if c.v2 {
+			return c.decodeObject(v, params)
+		}
 		err = json.Unmarshal(params, v)
 	} else {
 		switch n, first := jsonArrayFirst(params); {
+		case n == 1 && c.v2 && first[0] == '{' && structTarget(v) != nil:
+			return c.decodeObject(v, first)
 		case n == 1:
 			err = json.Unmarshal(first, v)
 			switch {
@@ -508,12 +537,15 @@ func (c *jsonConn) decodeParams(v any, params []byte) error {
 			case c.v2 && argKind(v) == reflect.Struct && first[0] != '{':
 				err = fillStruct(v, [][]byte{first})
 			}
+		case n == 0 && !takesEmptyList(v):
+			if c.v2 && !c.lenient {
+				return needsParams(v)
+			}
+			return nil
 		case c.v2 && argKind(v) == reflect.Struct:
 			err = fillStruct(v, jsonElems(params))
 		case takesWholeList(v):
 			err = json.Unmarshal(params, v)
-		case n == 0:
-			return nil
 		case !c.v2:
 			err = json.Unmarshal(first, v)
 		default:
@@ -524,13 +556,52 @@ func (c *jsonConn) decodeParams(v any, params []byte) error {
 		// JSON-RPC 2.0 says which param; 1.0 answers word for word as
 		// net/rpc/jsonrpc does.
 		if c.v2 && params[0] == '[' {
-			if why := explainParams(v, jsonElems(params), json.Unmarshal, jsonWhat); why != nil {
+			if why := explainParams(v, jsonElems(params), json.Unmarshal, describeJSON); why != nil {
 				return why
 			}
 		}
 		return &paramsError{err}
 	}
 	return nil
+}
+
+// decodeObject decodes by-name params, the object obj, into v. Into a
+// struct, unless the connection is lenient, a key that no field takes
+// fails the call (MCP's "_meta" excepted, §12), and so does a value that
+// does not fit its field, each with an error that names it.
+func (c *jsonConn) decodeObject(v any, obj []byte) error {
+	t := structTarget(v)
+	if t == nil {
+		if err := json.Unmarshal(obj, v); err != nil {
+			return &paramsError{err}
+		}
+		return nil
+	}
+	fields := paramFields(t)
+	var why error
+	if !c.lenient {
+		eachMember(obj, func(k, _ []byte) {
+			if why == nil && string(k) != "_meta" && fieldFor(fields, k) == nil {
+				why = unknownField(t, k)
+			}
+		})
+		if why != nil {
+			return why
+		}
+	}
+	err := json.Unmarshal(obj, v)
+	if err == nil {
+		return nil
+	}
+	eachMember(obj, func(k, val []byte) {
+		if f := fieldFor(fields, k); why == nil && f != nil && json.Unmarshal(val, reflect.New(f.typ).Interface()) != nil {
+			why = fieldMismatch(t, f, describeJSON(val))
+		}
+	})
+	if why != nil {
+		return why
+	}
+	return &paramsError{err}
 }
 
 // fillStruct decodes positional params into the exported fields of the

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"reflect"
 	"sync"
 	"sync/atomic"
 )
@@ -32,6 +33,7 @@ func (c msgpackCodec) Name() string { return c.name }
 
 func (c msgpackCodec) NewConn(rwc io.ReadWriteCloser, opts *Options) Conn {
 	mc := &msgpackConn{rwc: rwc, name: c.name, dialect: opts.dialect()}
+	mc.lenient = mc.dialect.LenientParams || opts != nil && opts.LenientParams
 	mc.fr = newFrameReader(rwc, opts.maxFrameSize())
 	mc.fw.w, mc.fw.framePerWrite = rwc, WritesMessages(rwc, opts)
 	mc.eng = c.engine(&mc.fw)
@@ -68,6 +70,7 @@ type msgpackConn struct {
 	cursor   mpCursor // reused by the budget walk
 
 	dialect   *Dialect
+	lenient   bool   // by-name params are decoded as the engine does (params_fields.go)
 	meta      Header // a "$/meta" read, for the message after it: its Meta and Token
 	hasMeta   bool
 	name      string // the codec's, for errors
@@ -288,44 +291,107 @@ func (c *msgpackConn) ReadBody(v any) error {
 	if err := c.charge(charged, t); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidParams, err)
 	}
-	return decodeParams(v, body, c.eng.decode)
+	return c.decodeParams(v, body)
 }
 
 // decodeParams decodes a msgpack-rpc params array into the argument v: its
 // one element when it has one, the whole array when v is a list or a
 // struct, which then takes the params in order. A map (by-name params) is
-// decoded into v as it is.
-func decodeParams(v any, params []byte, decode func([]byte, any) error) error {
+// decoded into v as it is, checked (decodeMap).
+func (c *msgpackConn) decodeParams(v any, params []byte) error {
+	decode := c.eng.decode
 	if len(params) == 0 || params[0] == 0xc0 {
-		return nil // no params: v keeps its zero value
+		return c.noParams(v)
 	}
 	n, off, isArray := mpArrayLen(params, 0)
 	var err error
 	switch {
 	case !isArray:
-		err = decode(params, v)
+		return c.decodeMap(v, params)
 	case n == 1:
+		end, _ := mpSkip(params, off)
+		if one := params[off:end]; structTarget(v) != nil && isMpMap(one) {
+			return c.decodeMap(v, one)
+		}
 		// One param into v; a list argument given a single element that
 		// is not itself that list ([5] into []int) takes the whole list.
 		if err = decode(params[off:], v); err != nil && wantsListFromOne(v) && decode(params, v) == nil {
 			err = nil
 		}
+	case n == 0 && !takesEmptyList(v):
+		return c.noParams(v)
 	case takesWholeList(v):
 		err = decode(params, v)
-	case n == 0:
-		return nil
 	default:
 		return fmt.Errorf("%w: got %d params, want 1 (%T)", ErrInvalidParams, n, v)
 	}
 	if err != nil {
 		if isArray {
-			if why := explainParams(v, mpElems(params, off, n), decode, mpWhat); why != nil {
+			if why := explainParams(v, mpElems(params, off, n), decode, mpDescribe); why != nil {
 				return why
 			}
 		}
 		return fmt.Errorf("%w: %v", ErrInvalidParams, err)
 	}
 	return nil
+}
+
+// noParams is the outcome of a request without params: the argument
+// stays zero if it needs nothing, or the connection is lenient.
+func (c *msgpackConn) noParams(v any) error {
+	if c.lenient {
+		return nil
+	}
+	return needsParams(v)
+}
+
+// decodeMap decodes by-name params, the map m, into v. Into a struct, a
+// key is matched to a field as encoding/json matches it (the engines match
+// exactly: a key that differs from its field's name only in case is
+// rewritten in place, in the frame just read, to the field's name); a key
+// no field takes fails the call unless the connection is lenient, and so
+// does a value that does not fit its field, with an error that names it.
+func (c *msgpackConn) decodeMap(v any, m []byte) error {
+	t := structTarget(v)
+	if t == nil {
+		if err := c.eng.decode(m, v); err != nil {
+			return fmt.Errorf("%w: %v", ErrInvalidParams, err)
+		}
+		return nil
+	}
+	fields := paramFields(t)
+	var why error
+	mpEachEntry(m, func(k, _ []byte) {
+		f := fieldFor(fields, k)
+		switch {
+		case why != nil:
+		case f == nil && !c.lenient && string(k) != "_meta":
+			why = unknownField(t, k)
+		case f != nil && f.name != string(k) && len(f.name) == len(k):
+			copy(k, f.name) // k is a slice of the frame: the engine then finds the field
+		}
+	})
+	if why != nil {
+		return why
+	}
+	err := c.eng.decode(m, v)
+	if err == nil {
+		return nil
+	}
+	mpEachEntry(m, func(k, val []byte) {
+		if f := fieldFor(fields, k); why == nil && f != nil && c.eng.decode(val, reflect.New(f.typ).Interface()) != nil {
+			why = fieldMismatch(t, f, mpDescribe(val))
+		}
+	})
+	if why != nil {
+		return why
+	}
+	return fmt.Errorf("%w: %v", ErrInvalidParams, err)
+}
+
+func isMpMap(b []byte) bool {
+	_, _, ok := mpMapLen(b, 0)
+	return ok
 }
 
 func (c *msgpackConn) Write(h *Header, v any) error {

@@ -18,6 +18,16 @@ func takesWholeList(v any) bool {
 	return false
 }
 
+// takesEmptyList reports whether [] is a value of the argument v, rather
+// than no params: a slice, an array or an interface.
+func takesEmptyList(v any) bool {
+	switch argKind(v) {
+	case reflect.Slice, reflect.Array, reflect.Interface:
+		return true
+	}
+	return false
+}
+
 // wantsListFromOne reports whether a single parameter that is a scalar
 // (not a list, map, string, binary or nil) is better read as a list of one
 // for v: a slice or array argument given [5] means the list [5].
@@ -96,36 +106,32 @@ func isNumber(v any) bool {
 // the params as its fields, how many it wants against how many came, or
 // the first that does not decode into its field; for any other argument,
 // its one param's type against what came. elems are the params as the
-// wire encodes them; what describes one ("a string"). It returns nil when
-// it has nothing better to say than the decoder.
-func explainParams(v any, elems [][]byte, decode func([]byte, any) error, what func([]byte) string) error {
-	t := reflect.TypeOf(v)
-	if t == nil || t.Kind() != reflect.Pointer {
+// wire encodes them; describe renders one (`string "7"`). It returns nil
+// when it has nothing better to say than the decoder.
+func explainParams(v any, elems [][]byte, decode func([]byte, any) error, describe func([]byte) string) error {
+	t := targetType(v)
+	if t == nil {
 		return nil
 	}
-	t = t.Elem()
 	if t.Kind() == reflect.Struct && len(elems) != 1 {
-		var fields []reflect.StructField
-		var names []string
-		for i := range t.NumField() {
-			if f := t.Field(i); f.IsExported() {
-				fields = append(fields, f)
-				names = append(names, f.Name+" "+f.Type.String())
-			}
-		}
-		list := strings.Join(names, ", ")
+		fields := positionalFields(t)
 		if len(elems) != len(fields) {
-			return fmt.Errorf("%w: got %d params, want %d (%s)", ErrInvalidParams, len(elems), len(fields), list)
+			names := make([]string, len(fields))
+			for i, f := range fields {
+				names[i] = t.Field(f).Name + " " + t.Field(f).Type.String()
+			}
+			return fmt.Errorf("%w: got %d params, want %d (%s)", ErrInvalidParams, len(elems), len(fields), strings.Join(names, ", "))
 		}
-		for i, f := range fields {
+		for i, fi := range fields {
+			f := t.Field(fi)
 			if decode(elems[i], reflect.New(f.Type).Interface()) != nil {
-				return fmt.Errorf("%w: param %d (%s %s) got %s", ErrInvalidParams, i+1, f.Name, f.Type, what(elems[i]))
+				return fmt.Errorf("%w: param %d (%s.%s): want %s, got %s", ErrInvalidParams, i+1, typeName(t), f.Name, f.Type, describe(elems[i]))
 			}
 		}
 		return nil
 	}
 	if len(elems) == 1 && decode(elems[0], reflect.New(t).Interface()) != nil {
-		return fmt.Errorf("%w: param 1 wants %s, got %s", ErrInvalidParams, t, what(elems[0]))
+		return fmt.Errorf("%w: param 1: want %s, got %s", ErrInvalidParams, t, describe(elems[0]))
 	}
 	return nil
 }

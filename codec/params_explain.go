@@ -1,5 +1,7 @@
 package codec
 
+import "strconv"
+
 // What a param that came is, in words, for explainParams.
 
 // mpWhat describes the msgpack value that b starts with.
@@ -92,4 +94,25 @@ func jsonEach(arr []byte, f func([]byte)) int {
 		}
 	}
 	return n
+}
+
+// mpDescribe renders a msgpack value for an error, as describeJSON does a
+// JSON one: string "7", integer 7, a map.
+func mpDescribe(b []byte) string {
+	if s, _, ok := mpStringBytes(b, 0); ok && len(b) > 0 && (b[0] >= 0xa0 && b[0] <= 0xbf || b[0] >= 0xd9 && b[0] <= 0xdb) {
+		return "string " + clip(strconv.Quote(string(s)))
+	}
+	if n, _, ok := mpUint(b, 0); ok {
+		return "integer " + strconv.FormatUint(n, 10)
+	}
+	if n, ok := mpNegative(b); ok {
+		return "integer " + strconv.FormatInt(n, 10)
+	}
+	switch {
+	case len(b) == 1 && b[0] == 0xc2:
+		return "boolean false"
+	case len(b) == 1 && b[0] == 0xc3:
+		return "boolean true"
+	}
+	return mpWhat(b)
 }

@@ -46,13 +46,20 @@ func (r *Registry) RegisterIntrospection() error {
 // introspection is the service RegisterIntrospection registers.
 type introspection struct{ r *Registry }
 
+// MethodPrefix is the argument of IntrospectionMethod: a prefix of the
+// method names to list. A request without params lists them all.
+type MethodPrefix string
+
+// OptionalParams says that a request without params is a whole one.
+func (MethodPrefix) OptionalParams() {}
+
 // Methods answers the methods of the registry whose names begin with
 // prefix, sorted by name.
-func (x *introspection) Methods(prefix string, reply *[]MethodDescription) error {
+func (x *introspection) Methods(prefix MethodPrefix, reply *[]MethodDescription) error {
 	methods := x.r.Methods()
 	list := make([]MethodDescription, 0, len(methods))
 	for _, m := range methods {
-		if !strings.HasPrefix(m.Name, prefix) {
+		if !strings.HasPrefix(m.Name, string(prefix)) {
 			continue
 		}
 		d := MethodDescription{Name: m.Name, Args: shape(m.Args), ArgsType: m.Args.String(), Reply: "null"}

@@ -48,7 +48,7 @@ func TestIntrospection(t *testing.T) {
 			ArgsType:  "*peer_test.Tagged",
 			ReplyType: "*[]peer_test.Point",
 		},
-		{Name: "duplex.Methods", Args: "string", Reply: `[{"name": string, "args": string, "reply": string, "argsType": string, "replyType": string}]`, ArgsType: "string", ReplyType: "*[]peer.MethodDescription"},
+		{Name: "duplex.Methods", Args: "string", Reply: `[{"name": string, "args": string, "reply": string, "argsType": string, "replyType": string}]`, ArgsType: "peer.MethodPrefix", ReplyType: "*[]peer.MethodDescription"},
 	}
 	for _, c := range codec.All() {
 		t.Run(c.Name(), func(t *testing.T) {
@@ -64,6 +64,15 @@ func TestIntrospection(t *testing.T) {
 			}
 			if err := a.Call(context.Background(), peer.IntrospectionMethod, "Arith.M", &got); err != nil || len(got) != 1 || got[0].Name != "Arith.Multiply" {
 				t.Fatalf(`with the prefix "Arith.M": %+v, %v; want Arith.Multiply alone`, got, err)
+			}
+			// No params at all: the whole list, though params are checked
+			// (gob has no list of params: a Go type is its one value).
+			var all []peer.MethodDescription
+			if c == codec.Gob {
+				return
+			}
+			if err := a.Call(context.Background(), peer.IntrospectionMethod, codec.Params{}, &all); err != nil || len(all) != len(want) {
+				t.Fatalf("without params: %d methods, %v; want %d", len(all), err, len(want))
 			}
 		})
 	}
