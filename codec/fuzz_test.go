@@ -48,6 +48,11 @@ var seedFrames = []frame{
 	{codec.Header{Kind: codec.Response, Seq: 3, Error: "divide by zero"}, nil},
 	{codec.Header{Kind: codec.Response, Seq: 1<<32 + 1}, []byte("bytes")},
 	{codec.Header{Kind: codec.Cancel, Seq: 1<<32 + 7}, nil},
+	{codec.Header{Kind: codec.Request, ServiceMethod: "Arith.Multiply", Seq: 4,
+		Meta: map[string]string{"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}, Token: codec.NumberID(4)}, &rpctest.Args{A: 1, B: 2}},
+	{codec.Header{Kind: codec.Notification, ServiceMethod: "Echo.String", Meta: map[string]string{"k": "v"}}, "x"},
+	{codec.Header{Kind: codec.Progress, Token: codec.StringID("t")}, map[string]int{"progress": 1}},
+	{codec.Header{Kind: codec.Response, Seq: 5, Error: "bad", Code: -32602, Data: map[string]string{"field": "A"}}, nil},
 }
 
 // seedRWC reads a fixed input and writes to out.
@@ -126,7 +131,8 @@ func addSeeds(f *testing.F, c codec.Codec, extra ...[]byte) {
 func fuzzConn(t *testing.T, c codec.Codec, input []byte) {
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	conn := c.NewConn(readerConn{bytes.NewReader(input)}, &codec.Options{MaxFrameSize: fuzzMax})
+	d := codec.Dialects()[len(input)%3] // each dialect reads its own cancels and progress
+	conn := c.NewConn(readerConn{bytes.NewReader(input)}, &codec.Options{MaxFrameSize: fuzzMax, Dialect: d})
 	for i := 0; ; i++ {
 		var h codec.Header
 		if err := conn.ReadHeader(&h); err != nil {
@@ -135,6 +141,10 @@ func fuzzConn(t *testing.T, c codec.Codec, input []byte) {
 		switch i % 6 {
 		case 0:
 			var v any
+			if h.Kind == codec.Progress {
+				conn.ReadBody(&codec.ProgressValue{V: &v})
+				break
+			}
 			conn.ReadBody(&v)
 		case 1:
 			conn.ReadBody(new(rpctest.Args))
