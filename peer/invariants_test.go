@@ -348,6 +348,34 @@ func TestInvariant4CloseFlushes(t *testing.T) {
 	}
 }
 
+// Close is prompt whatever the other end does: with a megabyte queued for
+// a remote that never reads, it returns well within a second, not after
+// WriteTimeout (10 s by default).
+func TestCloseIsPromptAgainstARemoteThatNeverReads(t *testing.T) {
+	x, y := smallBufferPair(t)
+	defer y.Close()
+	p, err := peer.New(x, codec.Msgpack, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat("x", 64<<10)
+	ctx, cancel := context.WithCancel(context.Background()) // a caller that can leave leaves the writing to a flusher
+	defer cancel()
+	for range 12 { // far more than the socket buffers hold, less than SendQueue
+		if err := p.Notify(ctx, "Inbox.Post", big); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Now()
+	p.Close()
+	if took := time.Since(start); took > time.Second {
+		t.Fatalf("Close took %v against a remote that never reads; want under 1s", took)
+	}
+	if !errors.Is(p.Err(), peer.ErrClosed) {
+		t.Fatalf("Err() = %v; want ErrClosed", p.Err())
+	}
+}
+
 // Invariant 5: CallAll returns at its context with one stuck worker among
 // five, with the others' answers and a per-peer error for the stuck one.
 func TestInvariant5CallAllNeverWaitsOnOnePeer(t *testing.T) {

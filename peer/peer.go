@@ -261,17 +261,26 @@ func (p *Peer) lingerOver() bool {
 // errClosing is the reason of a Close, which is not worth a log line.
 var errClosing = fmt.Errorf("%w", ErrClosed)
 
-// Close flushes what is queued (for at most WriteTimeout), closes the
-// connection and waits until the peer's goroutines have returned, running
-// handlers included; so a handler must not call Close on its own peer (it
-// may start go p.Close()). Calls pending on either side fail with
-// ErrClosed. Close is idempotent and always returns nil.
+// closeFlushWait bounds how long Close lets what is queued drain before
+// it closes the stream: a healthy stream takes a queue in far less, and a
+// stream that does not read must not stall a deferred Close.
+const closeFlushWait = 250 * time.Millisecond
+
+// Close flushes what is queued, for as long as the stream takes it at
+// once (at most closeFlushWait, and never WriteTimeout: a remote that does
+// not read cannot hold Close), closes the connection and waits until the
+// peer's goroutines have returned, running handlers included; so a handler
+// must not call Close on its own peer (it may start go p.Close()). Calls
+// pending on either side fail with ErrClosed. Close is idempotent and
+// always returns nil. Shutdown is the graceful end: it waits for answers.
 func (p *Peer) Close() error {
+	wait := time.NewTimer(min(closeFlushWait, p.opts.WriteTimeout))
 	select {
 	case <-p.out.drained():
 	case <-p.done:
-	case <-time.After(p.opts.WriteTimeout):
+	case <-wait.C:
 	}
+	wait.Stop()
 	p.fail(errClosing)
 	<-p.served
 	return nil
