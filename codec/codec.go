@@ -138,6 +138,27 @@ type Conn interface {
 	Close() error
 }
 
+// FrameAppender is a Conn that can encode a frame by appending it to a
+// byte slice, as Write writes it but without the Conn's own buffer, lock
+// and flush: a user with a send queue of its own (package peer) encodes
+// straight into it, so that a frame is copied nowhere on its way out.
+// Every Conn of this package is one.
+//
+// AppendFrame returns dst extended by the frame, or, on an error that Is
+// ErrEncode, by nothing (gob's stand-in body aside, which keeps its stream
+// in step: see [Gob]). Calls must be serialized, and not mixed with Write
+// on the same Conn.
+type FrameAppender interface {
+	AppendFrame(dst []byte, h *Header, v any) ([]byte, error)
+}
+
+// The Conns of this package append frames.
+var (
+	_ FrameAppender = (*msgpackConn)(nil)
+	_ FrameAppender = (*jsonConn)(nil)
+	_ FrameAppender = (*gobConn)(nil)
+)
+
 // Codec is one wire format.
 type Codec interface {
 	// Name is the codec's short name, as [ByName] knows it.

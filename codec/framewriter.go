@@ -55,11 +55,7 @@ func (fw *frameWriter) lock() (mark int, err error) {
 // frame for that one, which cannot miss it, since it counted itself in
 // before it waited for the lock.
 func (fw *frameWriter) unlock(mark int, encErr error) error {
-	if encErr != nil {
-		fw.buf = fw.buf[:mark]
-	} else if fw.seal != nil {
-		fw.buf = fw.seal(fw.buf, mark)
-	}
+	fw.finish(mark, encErr)
 	var err error
 	if fw.waiting.Add(-1) == 0 || fw.framePerWrite || len(fw.buf) >= flushAt {
 		err = fw.flush()
@@ -69,6 +65,38 @@ func (fw *frameWriter) unlock(mark int, encErr error) error {
 		return fmt.Errorf("%w: %w", ErrEncode, encErr)
 	}
 	return err
+}
+
+// finish ends the frame begun at mark: it is cut on an encoding error, and
+// sealed by the framing otherwise, unless nothing was written (a batch's
+// answer that waits for the others).
+func (fw *frameWriter) finish(mark int, encErr error) {
+	switch {
+	case encErr != nil:
+		fw.buf = fw.buf[:mark]
+	case fw.seal != nil && len(fw.buf) > mark:
+		fw.buf = fw.seal(fw.buf, mark)
+	}
+}
+
+// begin starts a frame that AppendFrame appends to dst: the encoders write
+// to fw.buf, which is dst until end hands it back. No lock is taken: the
+// caller of AppendFrame serializes its calls.
+func (fw *frameWriter) begin(dst []byte) (mark int) {
+	fw.buf = dst
+	return len(dst)
+}
+
+// end finishes the frame begun at mark, as unlock does, and returns the
+// buffer, which fw then lets go of.
+func (fw *frameWriter) end(mark int, encErr error) ([]byte, error) {
+	fw.finish(mark, encErr)
+	b := fw.buf
+	fw.buf = nil
+	if encErr != nil {
+		return b, fmt.Errorf("%w: %w", ErrEncode, encErr)
+	}
+	return b, nil
 }
 
 func (fw *frameWriter) flush() error {

@@ -157,15 +157,52 @@ func (c *gobConn) streamErr(err error) error {
 var invalidBody = struct{}{}
 
 func (c *gobConn) Write(h *Header, v any) error {
-	if h.Kind == Cancel && c.only != 0 {
-		// The net/rpc adapters never cancel, and net/rpc's own gob, which
-		// the one-way stream must stay byte-identical with, has no way to.
-		return errors.New("codec: a one-way gob connection cannot write a cancel")
+	if err := c.writable(h); err != nil {
+		return err
 	}
 	mark, err := c.fw.lock()
 	if err != nil {
 		return err
 	}
+	bodyErr, err := c.encodeFrame(h, v)
+	if err := c.fw.unlock(mark, err); err != nil {
+		return err
+	}
+	return bodyErr
+}
+
+// AppendFrame appends the frame h and v to dst, as Write writes it, and
+// returns the extended buffer. A body that does not encode is replaced by
+// the stand-in body, and the frame is kept: gob has sent its header's
+// type, so cutting it would leave the stream out of step. Calls are
+// serialized by the caller, and never mixed with Write.
+func (c *gobConn) AppendFrame(dst []byte, h *Header, v any) ([]byte, error) {
+	if err := c.writable(h); err != nil {
+		return dst, err
+	}
+	mark := c.fw.begin(dst)
+	bodyErr, err := c.encodeFrame(h, v)
+	b, err := c.fw.end(mark, err)
+	if err == nil {
+		err = bodyErr
+	}
+	return b, err
+}
+
+// writable refuses what a one-way connection cannot write.
+func (c *gobConn) writable(h *Header) error {
+	if h.Kind == Cancel && c.only != 0 {
+		// The net/rpc adapters never cancel, and net/rpc's own gob, which
+		// the one-way stream must stay byte-identical with, has no way to.
+		return errors.New("codec: a one-way gob connection cannot write a cancel")
+	}
+	return nil
+}
+
+// encodeFrame appends the frame's header and body to c.fw.buf; the writer
+// of the frame holds it. bodyErr is a body that did not encode, sent as
+// the stand-in; err, a frame to cut.
+func (c *gobConn) encodeFrame(h *Header, v any) (bodyErr, err error) {
 	switch {
 	case c.only == Response && h.Kind == Request:
 		c.req = rpc.Request{ServiceMethod: h.ServiceMethod, Seq: h.Seq}
@@ -187,21 +224,21 @@ func (c *gobConn) Write(h *Header, v any) error {
 		c.wh = gobHeader{Kind: h.Kind, ServiceMethod: h.ServiceMethod, Seq: h.Seq, Error: h.Error}
 		err = c.enc.Encode(&c.wh)
 	}
-	if err == nil {
-		if v == nil || h.Error != "" || h.Kind == Cancel {
-			v = invalidBody // keeps the stream in step, as for an error
-		}
-		if err = c.enc.Encode(v); err != nil {
-			// The header is out; keep the stream in step with a stand-in
-			// body, which the reader fails to decode into its reply.
-			if err2 := c.enc.Encode(invalidBody); err2 != nil {
-				return c.fw.unlock(mark, err2)
-			}
-			c.fw.unlock(mark, nil)
-			return fmt.Errorf("%w: gob body: %w", ErrEncode, err)
-		}
+	if err != nil {
+		return nil, err
 	}
-	return c.fw.unlock(mark, err)
+	if v == nil || h.Error != "" || h.Kind == Cancel {
+		v = invalidBody // keeps the stream in step, as for an error
+	}
+	if err := c.enc.Encode(v); err != nil {
+		// The header is out; keep the stream in step with a stand-in
+		// body, which the reader fails to decode into its reply.
+		if err2 := c.enc.Encode(invalidBody); err2 != nil {
+			return nil, err2
+		}
+		return fmt.Errorf("%w: gob body: %w", ErrEncode, err), nil
+	}
+	return nil, nil
 }
 
 // ReadAhead reports whether bytes of the next frame are already buffered.

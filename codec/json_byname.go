@@ -2,7 +2,7 @@ package codec
 
 import "strconv"
 
-// writeCallByName writes a request or notification of a framed codec,
+// encodeCallByName writes a request or notification of a framed codec,
 // whose params follow the convention of LSP and of vscode-jsonrpc's
 // "auto" parameter structure, rather than the bare codecs' [arg]:
 //
@@ -19,13 +19,11 @@ import "strconv"
 // (docs/wire.md §6), so Go calls Go as over any codec. The bare JSON-RPC
 // 2.0 codec writes its calls so too when Options.ParamsByName or the
 // dialect asks it to.
-func (c *jsonConn) writeCallByName(h *Header, v any) error {
-	mark, err := c.fw.lock()
-	if err != nil {
-		return err
-	}
+func (c *jsonConn) encodeCallByName(h *Header, v any) error {
+	mark := len(c.fw.buf)
 	c.fw.buf = append(c.fw.buf, `{"jsonrpc":"2.0","method":`...)
-	if err = c.encodeInline(h.ServiceMethod); err == nil && v != nil {
+	err := c.encodeInline(h.ServiceMethod)
+	if err == nil && v != nil {
 		err = c.appendParams(v)
 	}
 	if err == nil {
@@ -35,7 +33,7 @@ func (c *jsonConn) writeCallByName(h *Header, v any) error {
 		c.fw.buf = strconv.AppendUint(append(c.fw.buf, `,"id":`...), h.Seq, 10)
 	}
 	c.fw.buf = append(c.fw.buf, '}', '\n')
-	return c.fw.unlock(mark, err)
+	return err
 }
 
 // appendCallMeta adds h's metadata and progress token to the call just

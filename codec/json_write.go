@@ -101,28 +101,75 @@ type jsonFrames struct {
 var jsonNull = json.RawMessage("null")
 
 func (c *jsonConn) Write(h *Header, v any) error {
-	switch h.Kind {
-	case Request, Notification:
-		return c.writeCall(h, v)
-	case Response:
-		return c.writeResponse(h, v)
-	case Cancel:
-		return c.writeCancel(h.Seq, h.Error)
-	case Progress:
-		return c.writeProgress(h, v)
+	call, err := c.answering(h)
+	if err != nil {
+		return err
 	}
-	return fmt.Errorf("codec: cannot write a frame of %v", h.Kind)
-}
-
-// writeCancel asks the other end to cancel our request seq, whose id was
-// seq, with the dialect's cancel notification: by default LSP's
-// {"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":N}}, and in
-// JSON-RPC 1.0 the same as a notification whose params are a list.
-func (c *jsonConn) writeCancel(seq uint64, reason string) error {
 	mark, err := c.fw.lock()
 	if err != nil {
 		return err
 	}
+	return c.fw.unlock(mark, c.encodeFrame(mark, h, v, &call))
+}
+
+// AppendFrame appends the frame h and v to dst, as Write writes it, and
+// returns the extended buffer; on an encoding error nothing is appended.
+// Calls are serialized by the caller, and never mixed with Write.
+func (c *jsonConn) AppendFrame(dst []byte, h *Header, v any) ([]byte, error) {
+	call, err := c.answering(h)
+	if err != nil {
+		return dst, err
+	}
+	mark := c.fw.begin(dst)
+	return c.fw.end(mark, c.encodeFrame(mark, h, v, &call))
+}
+
+// answering takes out, for a Response, the request it answers: the
+// response of one the codec cannot match is refused before anything is
+// written.
+func (c *jsonConn) answering(h *Header) (jsonCall, error) {
+	switch h.Kind {
+	case Request, Notification, Cancel, Progress:
+		return jsonCall{}, nil
+	case Response:
+		c.mu.Lock()
+		call, ok := c.pending[h.Seq]
+		delete(c.pending, h.Seq)
+		if ok && call.key != (jsonIDKey{}) && c.byID[call.key] == h.Seq {
+			delete(c.byID, call.key)
+		}
+		c.mu.Unlock()
+		if !ok {
+			return call, fmt.Errorf("codec: response to unknown request %d", h.Seq)
+		}
+		return call, nil
+	}
+	return jsonCall{}, fmt.Errorf("codec: cannot write a frame of %v", h.Kind)
+}
+
+// encodeFrame appends the frame to c.fw.buf, which it starts at mark; the
+// writer of the frame holds it. call is the request a Response answers.
+func (c *jsonConn) encodeFrame(mark int, h *Header, v any, call *jsonCall) error {
+	switch h.Kind {
+	case Request, Notification:
+		if c.byName {
+			return c.encodeCallByName(h, v)
+		}
+		return c.encodeCall(h, v)
+	case Response:
+		return c.encodeResponse(mark, h, v, call)
+	case Cancel:
+		c.encodeCancel(h.Seq, h.Error)
+		return nil
+	}
+	return c.encodeProgress(h, v)
+}
+
+// encodeCancel asks the other end to cancel our request seq, whose id was
+// seq, with the dialect's cancel notification: by default LSP's
+// {"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":N}}, and in
+// JSON-RPC 1.0 the same as a notification whose params are a list.
+func (c *jsonConn) encodeCancel(seq uint64, reason string) {
 	d := c.dialect
 	b := c.notificationHead(c.fw.buf, d.CancelMethod)
 	b = appendJSONString(append(b, '{'), d.CancelID)
@@ -132,7 +179,6 @@ func (c *jsonConn) writeCancel(seq uint64, reason string) error {
 		b = appendJSONString(append(b, ':'), reason)
 	}
 	c.fw.buf = c.notificationTail(append(b, '}'))
-	return c.fw.unlock(mark, nil)
 }
 
 // notificationHead appends a notification of method up to where its
@@ -160,16 +206,13 @@ func (c *jsonConn) notificationTail(b []byte) []byte {
 	return append(b, `],"id":null}`+"\n"...)
 }
 
-// writeProgress reports progress v on the request whose token h.Token is,
+// encodeProgress reports progress v on the request whose token h.Token is,
 // with the dialect's progress notification: {token: T, value: v} by
 // default and in LSP, and in MCP v's own members after the token,
 // {"progressToken":T,"progress":1,"total":3}, for which v must encode as
 // an object.
-func (c *jsonConn) writeProgress(h *Header, v any) error {
-	mark, err := c.fw.lock()
-	if err != nil {
-		return err
-	}
+func (c *jsonConn) encodeProgress(h *Header, v any) error {
+	var err error
 	d := c.dialect
 	b := c.notificationHead(c.fw.buf, d.ProgressMethod)
 	b = appendJSONString(append(b, '{'), d.ProgressToken)
@@ -188,7 +231,7 @@ func (c *jsonConn) writeProgress(h *Header, v any) error {
 	if err == nil {
 		c.fw.buf = c.notificationTail(c.fw.buf)
 	}
-	return c.fw.unlock(mark, err)
+	return err
 }
 
 // spliceMembers turns buf, in which an object was just encoded at at
@@ -209,14 +252,9 @@ func spliceMembers(buf *[]byte, at int) error {
 	return nil
 }
 
-func (c *jsonConn) writeCall(h *Header, v any) error {
-	if c.byName {
-		return c.writeCallByName(h, v)
-	}
-	mark, err := c.fw.lock()
-	if err != nil {
-		return err
-	}
+// encodeCall appends a request or notification whose argument is the one
+// element of its params, or whose Params are the list.
+func (c *jsonConn) encodeCall(h *Header, v any) error {
 	o, m := &c.out, h.ServiceMethod
 	meta := newJSONMeta(h, true)
 	var frame any
@@ -247,46 +285,33 @@ func (c *jsonConn) writeCall(h *Header, v any) error {
 		o.not1 = jsonNotification1{Method: m, Params: [1]any{v}, Meta: meta}
 		frame = &o.not1
 	}
-	err = c.enc.Encode(frame)
+	err := c.enc.Encode(frame)
 	*o = jsonFrames{} // drop the references to the caller's values
-	return c.fw.unlock(mark, err)
+	return err
 }
 
-// writeResponse answers the incoming request h.Seq with its original id; a
-// result that cannot be encoded is answered with an error instead. A
+// encodeResponse answers the incoming request call with its original id;
+// a result that cannot be encoded is answered with an error instead. A
 // request the codec rejected is answered with the error it chose.
-func (c *jsonConn) writeResponse(h *Header, v any) error {
-	c.mu.Lock()
-	call, ok := c.pending[h.Seq]
-	delete(c.pending, h.Seq)
-	if ok && call.key != (jsonIDKey{}) && c.byID[call.key] == h.Seq {
-		delete(c.byID, call.key)
-	}
-	c.mu.Unlock()
-	if !ok {
-		return fmt.Errorf("codec: response to unknown request %d", h.Seq)
-	}
+func (c *jsonConn) encodeResponse(mark int, h *Header, v any, call *jsonCall) error {
 	errText, code := h.Error, h.Code
 	if call.msg != "" {
 		errText, code = call.msg, call.code
 	}
 	if call.batch != nil {
-		return c.answerInBatch(&call, errText, code, h.Data, v)
+		return c.answerInBatch(call, errText, code, h.Data, v)
 	}
-	mark, err := c.fw.lock()
+	err := c.enc.Encode(c.responseFrame(&c.out, call, errText, code, h.Data, v))
 	if err != nil {
-		return err
-	}
-	if err = c.enc.Encode(c.responseFrame(&c.out, &call, errText, code, h.Data, v)); err != nil {
 		c.fw.buf = c.fw.buf[:mark]
 		if errText == "" {
-			err = c.enc.Encode(c.responseFrame(&c.out, &call, "codec: encoding result: "+err.Error(), 0, nil, nil))
+			err = c.enc.Encode(c.responseFrame(&c.out, call, "codec: encoding result: "+err.Error(), 0, nil, nil))
 		} else { // the error's data did not encode: send the error without it
-			err = c.enc.Encode(c.responseFrame(&c.out, &call, errText, code, nil, nil))
+			err = c.enc.Encode(c.responseFrame(&c.out, call, errText, code, nil, nil))
 		}
 	}
 	c.out = jsonFrames{}
-	return c.fw.unlock(mark, err)
+	return err
 }
 
 // answerInBatch adds the response to its batch, and writes the batch once
@@ -309,7 +334,7 @@ func (c *jsonConn) answerInBatch(call *jsonCall, errText string, code int, data,
 	done := b.waiting == 0
 	c.mu.Unlock()
 	if done {
-		return c.writeBatch(b)
+		c.appendBatch(b)
 	}
 	return nil
 }
@@ -343,16 +368,12 @@ func (c *jsonConn) responseFrame(o *jsonFrames, call *jsonCall, errText string, 
 	return &o.err2
 }
 
-// writeBatch writes a batch's responses as one array.
-func (c *jsonConn) writeBatch(b *jsonBatch) error {
+// appendBatch appends a batch's responses as one array.
+func (c *jsonConn) appendBatch(b *jsonBatch) {
 	c.mu.Lock()
 	parts := append(b.errs, b.parts...)
 	b.errs, b.parts = nil, nil
 	c.mu.Unlock()
-	mark, err := c.fw.lock()
-	if err != nil {
-		return err
-	}
 	c.fw.buf = append(c.fw.buf, '[')
 	for i, p := range parts {
 		if i > 0 {
@@ -361,5 +382,4 @@ func (c *jsonConn) writeBatch(b *jsonBatch) error {
 		c.fw.buf = append(c.fw.buf, p...)
 	}
 	c.fw.buf = append(c.fw.buf, ']', '\n')
-	return c.fw.unlock(mark, nil)
 }

@@ -399,6 +399,20 @@ func (c *msgpackConn) Write(h *Header, v any) error {
 	if err != nil {
 		return err
 	}
+	return c.fw.unlock(mark, c.encodeFrame(h, v))
+}
+
+// AppendFrame appends the frame h and v to dst, as Write writes it, and
+// returns the extended buffer; on an encoding error nothing is appended.
+// Calls are serialized by the caller, and never mixed with Write.
+func (c *msgpackConn) AppendFrame(dst []byte, h *Header, v any) ([]byte, error) {
+	mark := c.fw.begin(dst)
+	return c.fw.end(mark, c.encodeFrame(h, v))
+}
+
+// encodeFrame appends the frame to c.fw.buf; the writer of the frame holds
+// it.
+func (c *msgpackConn) encodeFrame(h *Header, v any) error {
 	b := c.fw.buf
 	switch h.Kind {
 	case Request:
@@ -411,37 +425,36 @@ func (c *msgpackConn) Write(h *Header, v any) error {
 		b = appendMpString(b, h.ServiceMethod)
 	case Cancel:
 		c.fw.buf = c.appendCancel(b, h.Seq&0xffffffff, h.Error)
-		return c.fw.unlock(mark, nil)
+		return nil
 	case Progress:
-		return c.fw.unlock(mark, c.writeProgress(h, v))
+		return c.writeProgress(h, v)
 	case Response:
 		b = append(b, 0x94, mpResponse)
 		b = appendMpUint(b, h.Seq)
 		if h.Error != "" {
 			c.fw.buf = append(c.appendMpError(b, h), 0xc0)
-			return c.fw.unlock(mark, nil)
+			return nil
 		}
 		c.fw.buf = append(b, 0xc0)
-		if err = c.eng.encode(v); err != nil {
+		if err := c.eng.encode(v); err != nil {
 			// Answer with the reason instead of leaving the caller waiting.
 			c.fw.buf = append(appendMpString(c.fw.buf[:len(b)], "codec: encoding result: "+err.Error()), 0xc0)
-			err = nil
 		}
-		return c.fw.unlock(mark, err)
+		return nil
 	default:
-		return c.fw.unlock(mark, fmt.Errorf("codec: cannot write a frame of %v", h.Kind))
+		return fmt.Errorf("codec: cannot write a frame of %v", h.Kind)
 	}
 	if p, ok := v.(Params); ok {
 		c.fw.buf = appendMpArrayHeader(b, len(p))
 		for _, e := range p {
-			if err = c.eng.encode(e); err != nil {
-				break
+			if err := c.eng.encode(e); err != nil {
+				return err
 			}
 		}
-		return c.fw.unlock(mark, err)
+		return nil
 	}
 	c.fw.buf = append(b, 0x91)
-	return c.fw.unlock(mark, c.eng.encode(v))
+	return c.eng.encode(v)
 }
 
 // ReadAhead reports whether bytes of the next frame are already buffered.

@@ -47,28 +47,36 @@ var ugorjiHandle = func() *ugorji.MsgpackHandle {
 
 // ugorjiEngine encodes bodies with github.com/ugorji/go/codec.
 type ugorjiEngine struct {
-	fw      *frameWriter
-	scratch []byte
-	enc     *ugorji.Encoder
-	dec     *ugorji.Decoder
+	fw   *frameWriter
+	tail []byte // what the encoder encodes into: fw.buf's free capacity
+	enc  *ugorji.Encoder
+	dec  *ugorji.Decoder
 }
 
 func newUgorji(fw *frameWriter) msgpackEngine {
 	e := &ugorjiEngine{fw: fw}
-	e.enc = ugorji.NewEncoderBytes(&e.scratch, ugorjiHandle)
+	e.enc = ugorji.NewEncoderBytes(&e.tail, ugorjiHandle)
 	e.dec = ugorji.NewDecoderBytes(nil, ugorjiHandle)
 	return e
 }
 
+// encode appends v to the frame. ugorji encodes into a slice from its
+// start, so it is handed the buffer's free capacity: when the value fits
+// there, it lands in place after the frame's header, and is not copied.
 func (e *ugorjiEngine) encode(v any) error {
-	e.scratch = e.scratch[:0]
-	e.enc.ResetBytes(&e.scratch)
-	if err := e.enc.Encode(v); err != nil {
+	buf := e.fw.buf
+	e.tail = buf[len(buf):]
+	e.enc.ResetBytes(&e.tail)
+	err := e.enc.Encode(v)
+	tail := e.tail
+	e.tail = nil
+	if err != nil {
 		return err
 	}
-	e.fw.buf = append(e.fw.buf, e.scratch...)
-	if cap(e.scratch) > flushAt {
-		e.scratch = nil
+	if n := len(tail); n > 0 && cap(buf)-len(buf) >= n && &buf[:len(buf)+1][len(buf)] == &tail[0] {
+		e.fw.buf = buf[:len(buf)+n]
+	} else {
+		e.fw.buf = append(buf, tail...)
 	}
 	return nil
 }

@@ -253,7 +253,7 @@ func (c *msgpackConn) progressValue(params []byte) []byte {
 	return mpEntry(m, c.dialect.ProgressValue)
 }
 
-// writeProgress appends the dialect's progress notification for the token
+// writeProgress appends to c.fw.buf the dialect's progress notification for the token
 // h.Token and value v: [{ProgressToken: T, ProgressValue: v}], or where the
 // dialect's value is the params themselves, v's own entries after the
 // token, for which v must encode as a map.

@@ -129,8 +129,9 @@ func newPeer(rwc io.ReadWriteCloser, c codec.Codec, bind Binder, opts *Options, 
 	}
 	p.ctx, p.cancelCtx = context.WithCancel(context.WithValue(context.Background(), peerKey{}, p))
 
-	// The codec writes every frame whole into the send queue; the
-	// sender writes the queue to rwc.
+	// The codec appends every frame whole to the send queue (a codec of
+	// the program's own writes it there through sink); the sender writes
+	// the queue to rwc.
 	copts := codec.Options{}
 	if o.Codec != nil {
 		copts = *o.Codec
@@ -150,6 +151,7 @@ func newPeer(rwc io.ReadWriteCloser, c codec.Codec, bind Binder, opts *Options, 
 	copts.FramePerWrite = true
 	p.conn = c.NewConn(streamOf{rwc, sink{&p.out}, &p.out}, &copts)
 	p.out.conn = p.conn
+	p.out.app, _ = p.conn.(codec.FrameAppender)
 	p.ahead, _ = p.conn.(readAheader)
 
 	if bind != nil {

@@ -40,7 +40,8 @@ const writeChunk = 64 << 10
 const keepQueue = 1 << 20
 
 type sender struct {
-	conn     codec.Conn // encodes into the queue through sink
+	app      codec.FrameAppender // encodes straight into the queue; nil: conn does, through sink
+	conn     codec.Conn          // encodes into the queue through sink, where app is nil
 	w        io.Writer  // the stream
 	messages bool       // the transport keeps Write boundaries: one frame a Write
 	timeout  time.Duration
@@ -82,8 +83,10 @@ func (s *sender) init() {
 	s.timer.Stop()
 }
 
-// sink is the stream a peer's codec.Conn writes to: it appends whole
-// frames to the queue. The codec writes only from send, under s.mu.
+// sink is the stream a peer's codec.Conn writes to when it cannot append
+// frames itself (a codec of the program's own, not a FrameAppender): it
+// appends whole frames to the queue. The codec writes only from send,
+// under s.mu.
 type sink struct{ s *sender }
 
 func (k sink) Write(b []byte) (int, error) {
@@ -147,7 +150,14 @@ func (s *sender) send(h codec.Header, v any, reply bool, mode int, abandon <-cha
 	}
 	before := len(s.queue)
 	s.h = h // a scratch header, so that h does not escape
-	err = s.conn.Write(&s.h, v)
+	if s.app != nil {
+		s.queue, err = s.app.AppendFrame(s.queue, &s.h, v)
+		if s.messages && len(s.queue) > before {
+			s.ends = append(s.ends, len(s.queue))
+		}
+	} else {
+		err = s.conn.Write(&s.h, v)
+	}
 	queued := len(s.queue) > before
 	if queued && !s.queuedAny.Load() {
 		s.queuedAny.Store(true)
