@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/duplexrpc/duplex/benchmarks"
+	"github.com/duplexrpc/duplex/internal/rpctest"
 )
 
 // TestMain raises the file limit for the scale benchmark, turns the test
@@ -25,7 +26,7 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	closeScaleFixture()
 	if code == 0 {
-		if leaked := waitForLeaks(5 * time.Second); leaked != "" {
+		if leaked := rpctest.WaitForLeaks(5*time.Second, leakedGoroutines); leaked != "" {
 			fmt.Fprintf(os.Stderr, "goroutines leaked:\n%s\n", leaked)
 			code = 1
 		}
@@ -40,17 +41,6 @@ func raiseFileLimit() error {
 	}
 	lim.Cur = lim.Max
 	return syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
-}
-
-func waitForLeaks(patience time.Duration) string {
-	deadline := time.Now().Add(patience)
-	for {
-		leaked := leakedGoroutines()
-		if leaked == "" || time.Now().After(deadline) {
-			return leaked
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // leakedGoroutines returns the stacks of goroutines still running code of a

@@ -36,7 +36,7 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 	} else if code = m.Run(); code == 0 {
-		if leaked := leaks(5 * time.Second); leaked != "" {
+		if leaked := rpctest.WaitForLeaks(5*time.Second, rpctest.Leaked); leaked != "" {
 			fmt.Fprintf(os.Stderr, "goroutines leaked by the tests:\n%s\n", leaked)
 			code = 1
 		}
@@ -76,19 +76,6 @@ func build(dir string) error {
 		}
 	}
 	return nil
-}
-
-// leaks waits for the goroutines the tests started to end, and returns the
-// stacks of those that do not, as rpctest.VerifyNoLeaks does.
-func leaks(patience time.Duration) string {
-	deadline := time.Now().Add(patience)
-	for {
-		leaked := rpctest.Leaked()
-		if leaked == "" || time.Now().After(deadline) {
-			return leaked
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // short returns s, or its last lines when it is long, for a message.

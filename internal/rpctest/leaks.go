@@ -15,7 +15,7 @@ import (
 func VerifyNoLeaks(m *testing.M) {
 	code := m.Run()
 	if code == 0 {
-		if leaked := waitForLeaks(5 * time.Second); leaked != "" {
+		if leaked := WaitForLeaks(5*time.Second, Leaked); leaked != "" {
 			fmt.Fprintf(os.Stderr, "goroutines leaked by the tests:\n%s\n", leaked)
 			code = 1
 		}
@@ -23,10 +23,14 @@ func VerifyNoLeaks(m *testing.M) {
 	os.Exit(code)
 }
 
-func waitForLeaks(patience time.Duration) string {
+// WaitForLeaks waits up to patience for find, which lists the goroutines
+// that should have ended (Leaked, or a finder of a package's own), to list
+// none, and returns what it lists last: "" when they all ended. It is the
+// one wait of every TestMain's leak check.
+func WaitForLeaks(patience time.Duration, find func() string) string {
 	deadline := time.Now().Add(patience)
 	for {
-		leaked := Leaked()
+		leaked := find()
 		if leaked == "" || time.Now().After(deadline) {
 			return leaked
 		}

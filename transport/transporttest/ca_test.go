@@ -2,28 +2,15 @@ package transporttest_test
 
 import (
 	"crypto/x509"
-	"fmt"
-	"os"
-	"runtime"
 	"testing"
-	"time"
 
+	"github.com/duplexrpc/duplex/internal/rpctest"
 	"github.com/duplexrpc/duplex/transport/transporttest"
 )
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	// The package starts no goroutines; make sure it stays that way.
-	deadline := time.Now().Add(2 * time.Second)
-	for code == 0 && runtime.NumGoroutine() > 1 {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<16)
-			fmt.Fprintf(os.Stderr, "leaked goroutines:\n%s\n", buf[:runtime.Stack(buf, true)])
-			code = 1
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	os.Exit(code)
+	rpctest.VerifyNoLeaks(m) // the package starts no goroutines; make sure it stays that way
+
 }
 
 // TestIssue checks that an issued certificate verifies against its
