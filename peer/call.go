@@ -98,7 +98,7 @@ func (p *Peer) call(ctx context.Context, method string, args, reply any) error {
 		return err
 	}
 	abandon := ctx.Done()
-	if err := p.request(ctx, c, args, abandon, flushMode(abandon)); err != nil {
+	if err := p.request(ctx, c, args, abandon, flushFor(abandon)); err != nil {
 		if !p.forget(c.seq) {
 			<-c.done // completed as the connection ended
 		}
@@ -170,7 +170,7 @@ func (p *Peer) forget(seq uint64) bool {
 // request queues c's request frame, with the metadata of ctx and, if c
 // wants progress, its token, and has it written in the given mode (see
 // kick). abandon ends a wait for room.
-func (p *Peer) request(ctx context.Context, c *call, args any, abandon <-chan struct{}, mode int) error {
+func (p *Peer) request(ctx context.Context, c *call, args any, abandon <-chan struct{}, mode flushMode) error {
 	h := codec.Header{Kind: codec.Request, ServiceMethod: p.registry.wireName(c.method), Seq: c.seq, Meta: OutgoingMetadata(ctx)}
 	if c.progress != nil {
 		h.Token = codec.NumberID(c.seq)
@@ -181,30 +181,6 @@ func (p *Peer) request(ctx context.Context, c *call, args any, abandon <-chan st
 		return p.closedErr(err)
 	}
 	return err
-}
-
-// kick writes what is queued, if send said someone must, in the given
-// mode: here, once, for a caller that may wait for the stream (inline);
-// here without waiting, and in a goroutine for what the stream does not
-// take at once (noWait); or all in a goroutine (background), for the
-// reader, which never writes.
-func (p *Peer) kick(flush bool, mode int) {
-	switch {
-	case !flush:
-	case mode == background:
-		p.goStart(p.out.flush)
-	default:
-		p.out.flushFrom(mode)
-	}
-}
-
-// flushMode is how a caller with this abandon channel flushes: one that
-// cannot be cancelled may wait for the stream.
-func flushMode(abandon <-chan struct{}) int {
-	if abandon == nil {
-		return inline
-	}
-	return noWait
 }
 
 // sendCancel tells the other end that we gave up on our request seq, and
@@ -253,7 +229,7 @@ func (p *Peer) notify(ctx context.Context, method string, args any) error {
 	h := codec.Header{Kind: codec.Notification, ServiceMethod: p.registry.wireName(method), Meta: OutgoingMetadata(ctx)}
 	abandon := ctx.Done()
 	flush, err := p.out.send(h, args, false, waitForRoom, abandon)
-	p.kick(flush, flushMode(abandon))
+	p.kick(flush, flushFor(abandon))
 	switch {
 	case err == nil, errors.Is(err, codec.ErrEncode):
 		return err

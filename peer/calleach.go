@@ -2,7 +2,10 @@ package peer
 
 import (
 	"context"
+	"errors"
 	"fmt"
+
+	"github.com/duplexrpc/duplex/codec"
 )
 
 // errNilPeer is the result of a nil peer in a fan-out.
@@ -60,4 +63,37 @@ func CallEach(ctx context.Context, peers []*Peer, method string, args any, newRe
 		}
 	}
 	return results
+}
+
+// Result is one peer's outcome of a CallAll.
+type Result struct {
+	Peer  *Peer
+	Reply any
+	Err   error
+}
+
+// CallAll calls method on every connected peer at once, as CallEach does.
+func (h *Hub) CallAll(ctx context.Context, method string, args any, newReply func() any) []Result {
+	return CallEach(ctx, h.Peers(), method, args, newReply)
+}
+
+// fanOut starts c without waiting for room in the send queue. started is
+// false if c will never complete on its channel; err says why.
+func (p *Peer) fanOut(c *call, args any, md Metadata) (started bool, err error) {
+	if err := p.register(c); err != nil {
+		return false, err
+	}
+	h := codec.Header{Kind: codec.Request, ServiceMethod: p.registry.wireName(c.method), Seq: c.seq, Meta: md}
+	flush, err := p.out.send(h, args, false, failIfFull, nil)
+	p.kick(flush, noWait)
+	if err == nil {
+		return true, nil
+	}
+	if !p.forget(c.seq) {
+		return true, nil // the connection ended: its error completes c
+	}
+	if !errors.Is(err, codec.ErrEncode) && !errors.Is(err, ErrQueueFull) {
+		err = p.closedErr(err)
+	}
+	return false, err
 }

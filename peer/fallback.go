@@ -14,10 +14,6 @@ import (
 // calling peer.
 type FallbackFunc[A, R any] func(ctx context.Context, method string, args A, reply *R) error
 
-// cancelRequest is the method of the wire's cancel message, which reaches
-// a registry only as a malformed cancel.
-const cancelRequest = "$/cancelRequest"
-
 // SetFallback makes fn serve every request and notification for a method
 // that r does not have, in place of net/rpc's "rpc: can't find …" errors:
 // a catch-all, for programs that answer method names they cannot know in
@@ -51,18 +47,4 @@ func SetFallback[A, R any](r *Registry, fn FallbackFunc[A, R]) {
 		replyType: reflect.TypeFor[*R](),
 		withCtx:   true,
 	})
-}
-
-// lookup finds the method a request names: a registered one, or else the
-// fallback, or else net/rpc's error for one it cannot find.
-func (r *Registry) lookup(serviceMethod string) (*service, *method, error) {
-	svc, m, err := r.find(serviceMethod)
-	if err == nil {
-		return svc, m, nil
-	}
-	fb := r.fallback.Load()
-	if fb == nil || serviceMethod == HeartbeatMethod || serviceMethod == cancelRequest {
-		return nil, nil, err
-	}
-	return &service{name: serviceMethod, rcvr: reflect.ValueOf(serviceMethod)}, fb, nil
 }

@@ -242,39 +242,6 @@ func (h *Hub) Lookup(id uint64) (*Peer, bool) {
 	return nil, false
 }
 
-// Result is one peer's outcome of a CallAll.
-type Result struct {
-	Peer  *Peer
-	Reply any
-	Err   error
-}
-
-// CallAll calls method on every connected peer at once, as CallEach does.
-func (h *Hub) CallAll(ctx context.Context, method string, args any, newReply func() any) []Result {
-	return CallEach(ctx, h.Peers(), method, args, newReply)
-}
-
-// fanOut starts c without waiting for room in the send queue. started is
-// false if c will never complete on its channel; err says why.
-func (p *Peer) fanOut(c *call, args any, md Metadata) (started bool, err error) {
-	if err := p.register(c); err != nil {
-		return false, err
-	}
-	h := codec.Header{Kind: codec.Request, ServiceMethod: p.registry.wireName(c.method), Seq: c.seq, Meta: md}
-	flush, err := p.out.send(h, args, false, failIfFull, nil)
-	p.kick(flush, noWait)
-	if err == nil {
-		return true, nil
-	}
-	if !p.forget(c.seq) {
-		return true, nil // the connection ended: its error completes c
-	}
-	if !errors.Is(err, codec.ErrEncode) && !errors.Is(err, ErrQueueFull) {
-		err = p.closedErr(err)
-	}
-	return false, err
-}
-
 // Shutdown stops accepting, then shuts every peer down as Peer.Shutdown
 // does: new requests are refused with ErrDraining, and each peer closes
 // once every request it took has been answered and every call it made has

@@ -82,13 +82,13 @@ type Peer struct {
 	timers   []*time.Timer
 	timersMu sync.Mutex
 
-	once      sync.Once
-	closeOnce sync.Once
-	err       error         // why the connection ended; set once, before done closes
-	done      chan struct{} // closed when the connection has ended
-	live      atomic.Int32  // goroutines of this peer: the reader, handlers, flushers
-	endMu     sync.Once
-	served    chan struct{} // closed when the connection has ended and every goroutine returned
+	endOnce    sync.Once     // end's: the first error wins
+	closeOnce  sync.Once     // closeStream's
+	err        error         // why the connection ended; set once, before done closes
+	done       chan struct{} // closed when the connection has ended
+	live       atomic.Int32  // goroutines of this peer: the reader, handlers, flushers
+	servedOnce sync.Once     // the last goroutine's: served closes once
+	served     chan struct{} // closed when the connection has ended and every goroutine returned
 }
 
 // New returns a peer that speaks c over rwc, serving what bind registers
@@ -202,7 +202,7 @@ func (p *Peer) fail(err error) { p.end(err, true) }
 // does, so that a client that half-closes after its requests still gets
 // them; the peer is Done all the same.
 func (p *Peer) end(err error, closeNow bool) {
-	p.once.Do(func() {
+	p.endOnce.Do(func() {
 		switch {
 		case (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)) && !p.gotFrame.Load():
 			// Nothing ever came: the likeliest cause is the wrong codec,
@@ -347,7 +347,7 @@ func (p *Peer) goEnd() {
 	default:
 		return // a reader is always counted while the connection lives
 	}
-	p.endMu.Do(func() {
+	p.servedOnce.Do(func() {
 		close(p.served) // before onEnd, which may call Close
 		if p.onEnd != nil {
 			p.onEnd(p)

@@ -88,7 +88,7 @@ func ReportProgress(ctx context.Context, v any) error {
 	h := codec.Header{Kind: codec.Progress, Token: r.token}
 	abandon := ctx.Done()
 	flush, err := p.out.send(h, v, false, waitForRoom, abandon)
-	p.kick(flush, flushMode(abandon))
+	p.kick(flush, flushFor(abandon))
 	switch {
 	case err == nil, errors.Is(err, codec.ErrEncode):
 		return err

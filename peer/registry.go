@@ -185,6 +185,22 @@ func (r *Registry) find(serviceMethod string) (*service, *method, error) {
 	return svc, m, nil
 }
 
+// lookup finds the method a request names: a registered one, or else the
+// fallback, or else net/rpc's error for one it cannot find. cancelMethod
+// is the connection's dialect's, which reaches a registry only as a
+// malformed cancel, and is never the fallback's.
+func (r *Registry) lookup(serviceMethod, cancelMethod string) (*service, *method, error) {
+	svc, m, err := r.find(serviceMethod)
+	if err == nil {
+		return svc, m, nil
+	}
+	fb := r.fallback.Load()
+	if fb == nil || serviceMethod == HeartbeatMethod || serviceMethod == cancelMethod {
+		return nil, nil, err
+	}
+	return &service{name: serviceMethod, rcvr: reflect.ValueOf(serviceMethod)}, fb, nil
+}
+
 // Methods lists the methods the Registry serves, sorted by name. The
 // Registry sends it to nobody unless RegisterIntrospection asks it to.
 func (r *Registry) Methods() []MethodInfo {

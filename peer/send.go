@@ -42,8 +42,8 @@ const keepQueue = 1 << 20
 type sender struct {
 	app      codec.FrameAppender // encodes straight into the queue; nil: conn does, through sink
 	conn     codec.Conn          // encodes into the queue through sink, where app is nil
-	w        io.Writer  // the stream
-	messages bool       // the transport keeps Write boundaries: one frame a Write
+	w        io.Writer           // the stream
+	messages bool                // the transport keeps Write boundaries: one frame a Write
 	timeout  time.Duration
 	limit    int
 	fail     func(error)
@@ -101,9 +101,11 @@ func (k sink) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// How send waits for room in the queue.
+// roomMode is how send waits for room in the queue.
+type roomMode int
+
 const (
-	waitForRoom = iota // wait, bounded by the abandon channel
+	waitForRoom roomMode = iota // wait, bounded by the abandon channel
 	failIfFull         // return ErrQueueFull at once
 	reader             // never wait; the reader's own answers, bounded apart
 	always             // never wait, never fail: a cancel, a few bytes
@@ -112,7 +114,7 @@ const (
 // send encodes one frame into the queue. It reports whether the caller
 // must now flush (or start a flusher): no flusher was at work. abandon, if
 // not nil, ends a wait for room with errAbandoned.
-func (s *sender) send(h codec.Header, v any, reply bool, mode int, abandon <-chan struct{}) (flush bool, err error) {
+func (s *sender) send(h codec.Header, v any, reply bool, mode roomMode, abandon <-chan struct{}) (flush bool, err error) {
 	s.mu.Lock()
 	for s.err == nil && len(s.queue) >= s.limit {
 		if mode == failIfFull {
@@ -203,9 +205,11 @@ func (s *sender) readerWaits() {
 // errAbandoned: a sender's abandon channel closed while it waited.
 var errAbandoned = errors.New("peer: send abandoned")
 
-// How a flush is done, by whom send told to flush.
+// flushMode is how a flush is done, by whom send told to flush.
+type flushMode int
+
 const (
-	background = iota // a goroutine of the sender's: until the queue is empty
+	background flushMode = iota // a goroutine of the sender's: until the queue is empty
 	inline            // a handler, or a caller that cannot be cancelled: one batch
 	noWait            // a caller that must not wait: what the stream takes now
 )
@@ -217,7 +221,7 @@ func (s *sender) flush() { s.flushFrom(background) }
 // if more was queued meanwhile, or the stream could not take it all, a
 // goroutine takes over, so that nobody writes for others for long and a
 // caller that must not wait never does.
-func (s *sender) flushFrom(mode int) {
+func (s *sender) flushFrom(mode flushMode) {
 	if mode == noWait && (s.try == nil || s.messages) {
 		s.spawn(s.flush) // this transport cannot be written without waiting
 		return
@@ -353,3 +357,27 @@ func (s *sender) drained() <-chan struct{} {
 }
 
 var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// kick writes what is queued, if send said someone must, in the given
+// mode: here, once, for a caller that may wait for the stream (inline);
+// here without waiting, and in a goroutine for what the stream does not
+// take at once (noWait); or all in a goroutine (background), for the
+// reader, which never writes.
+func (p *Peer) kick(flush bool, mode flushMode) {
+	switch {
+	case !flush:
+	case mode == background:
+		p.goStart(p.out.flush)
+	default:
+		p.out.flushFrom(mode)
+	}
+}
+
+// flushFor is how a caller with this abandon channel flushes: one that
+// cannot be cancelled may wait for the stream.
+func flushFor(abandon <-chan struct{}) flushMode {
+	if abandon == nil {
+		return inline
+	}
+	return noWait
+}

@@ -178,7 +178,7 @@ func (p *Peer) take(h *codec.Header) (*incoming, error) {
 	case h.Error != "": // the codec refused it: a malformed message
 		answer, code = h.Error, h.Code
 	default:
-		svc, m, err := p.registry.lookup(p.registry.goName(h.ServiceMethod))
+		svc, m, err := p.registry.lookup(p.registry.goName(h.ServiceMethod), p.opts.Dialect.CancelMethod)
 		if err != nil {
 			answer, code = err.Error(), codec.CodeMethodNotFound
 			if notice { // heartbeats, and cancels of requests that are done
