@@ -106,9 +106,9 @@ type roomMode int
 
 const (
 	waitForRoom roomMode = iota // wait, bounded by the abandon channel
-	failIfFull         // return ErrQueueFull at once
-	reader             // never wait; the reader's own answers, bounded apart
-	always             // never wait, never fail: a cancel, a few bytes
+	failIfFull                  // return ErrQueueFull at once
+	reader                      // never wait; the reader's own answers, bounded apart
+	always                      // never wait, never fail: a cancel, a few bytes
 )
 
 // send encodes one frame into the queue. It reports whether the caller
@@ -210,8 +210,8 @@ type flushMode int
 
 const (
 	background flushMode = iota // a goroutine of the sender's: until the queue is empty
-	inline            // a handler, or a caller that cannot be cancelled: one batch
-	noWait            // a caller that must not wait: what the stream takes now
+	inline                      // a handler, or a caller that cannot be cancelled: one batch
+	noWait                      // a caller that must not wait: what the stream takes now
 )
 
 // flush writes what is queued until the queue is empty.
