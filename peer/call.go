@@ -142,29 +142,28 @@ func (p *Peer) Go(method string, args, reply any, done chan *rpc.Call) *rpc.Call
 }
 
 // register gives c a Seq and puts it among the calls awaiting an answer.
-func (p *Peer) register(c *call) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ended {
-		return p.err
-	}
-	c.seq = p.nextSeq
-	p.nextSeq++
-	p.calls[c.seq] = c
-	return nil
+func (p *Peer) register(c *call) (err error) {
+	p.update(func(s *inFlight) {
+		if s.ended {
+			err = p.err
+			return
+		}
+		c.seq = s.nextSeq
+		s.nextSeq++
+		s.calls[c.seq] = c
+	})
+	return err
 }
 
 // forget takes an unanswered call out, reporting false if it was no
 // longer there: its answer is being delivered, or the connection ended.
-func (p *Peer) forget(seq uint64) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if _, ok := p.calls[seq]; !ok {
-		return false
-	}
-	delete(p.calls, seq)
-	p.wakeQuiet()
-	return true
+func (p *Peer) forget(seq uint64) (ok bool) {
+	p.update(func(s *inFlight) {
+		if _, ok = s.calls[seq]; ok {
+			delete(s.calls, seq)
+		}
+	})
+	return ok
 }
 
 // request queues c's request frame, with the metadata of ctx and, if c
@@ -243,13 +242,12 @@ func (p *Peer) notify(ctx context.Context, method string, args any) error {
 // the body straight into the caller's reply. An answer nobody waits for
 // (an abandoned call's) is read and dropped.
 func (p *Peer) deliver(h *codec.Header) error {
-	p.mu.Lock()
-	c := p.calls[h.Seq]
-	if c != nil {
-		delete(p.calls, h.Seq)
-		p.wakeQuiet()
-	}
-	p.mu.Unlock()
+	var c *call
+	p.update(func(s *inFlight) {
+		if c = s.calls[h.Seq]; c != nil {
+			delete(s.calls, h.Seq)
+		}
+	})
 	if c == nil || h.Error != "" {
 		if err := p.conn.ReadBody(nil); err != nil {
 			return err

@@ -61,17 +61,10 @@ type Peer struct {
 	ctx       context.Context
 	cancelCtx context.CancelFunc
 
-	// The in-flight state, in both directions, behind one lock.
-	mu        sync.Mutex
-	nextSeq   uint64
-	calls     map[uint64]*call     // our requests awaiting an answer
-	serving   map[uint64]*incoming // their requests whose handler can be cancelled
-	inFlight  int                  // their requests not yet answered on the stream, and notifications being served
-	draining  bool                 // Shutdown: refuse new requests
-	quiet     chan struct{}        // closed when draining and nothing is in flight
-	ordered   orderedQueue         // notifications waiting, with OrderedNotifications
-	ended     bool                 // the connection is gone: no new calls
-	lingering bool                 // ended, but owes answers: the stream stays open for them
+	// The in-flight state, in both directions, behind one lock, changed
+	// only through update (inflight.go).
+	mu    sync.Mutex
+	state inFlight
 
 	rh       codec.Header // the reader's
 	ahead    readAheader  // the conn, if it says what it has buffered
@@ -118,8 +111,7 @@ func newPeer(rwc io.ReadWriteCloser, c codec.Codec, bind Binder, opts *Options, 
 		log:      o.Logger,
 		panicLog: o.Logger,
 		onEnd:    onEnd,
-		calls:    make(map[uint64]*call),
-		serving:  make(map[uint64]*incoming),
+		state:    inFlight{calls: make(map[uint64]*call), serving: make(map[uint64]*incoming)},
 		done:     make(chan struct{}),
 		served:   make(chan struct{}),
 		wake:     make(chan struct{}, 1),
@@ -213,15 +205,14 @@ func (p *Peer) end(err error, closeNow bool) {
 		case !errors.Is(err, ErrClosed):
 			err = fmt.Errorf("%w: %w", ErrClosed, err)
 		}
-		p.mu.Lock()
-		p.err = err
-		p.ended = true
-		calls := p.calls
-		p.calls = make(map[uint64]*call)
-		closeNow = closeNow || p.answersDone()
-		p.lingering = !closeNow
-		p.wakeQuiet()
-		p.mu.Unlock()
+		var calls map[uint64]*call
+		p.update(func(s *inFlight) {
+			p.err = err
+			s.ended = true
+			calls, s.calls = s.calls, make(map[uint64]*call)
+			closeNow = closeNow || s.answersDone()
+			s.lingering = !closeNow
+		})
 		p.stopTimers()
 		p.cancelCtx()
 		close(p.done)
@@ -237,27 +228,12 @@ func (p *Peer) end(err error, closeNow bool) {
 	}
 }
 
-// answersDone reports that no answer is owed: nothing is in flight. p.mu
-// is held.
-func (p *Peer) answersDone() bool { return p.inFlight == 0 && !p.ordered.running }
-
 // closeStream closes the stream, once the connection has ended.
 func (p *Peer) closeStream() {
 	p.closeOnce.Do(func() {
 		p.out.stop(p.err)
 		p.rwc.Close()
 	})
-}
-
-// lingerOver reports, once, that a connection that ended while answers
-// were owed has written them: its stream is to be closed, outside p.mu
-// (closeStream takes the sender's lock). p.mu is held.
-func (p *Peer) lingerOver() bool {
-	if p.lingering && p.answersDone() {
-		p.lingering = false
-		return true
-	}
-	return false
 }
 
 // errClosing is the reason of a Close, which is not worth a log line.
@@ -294,14 +270,14 @@ func (p *Peer) Close() error {
 // then closes the peer as Close does. It returns ctx.Err() if ctx ended
 // first.
 func (p *Peer) Shutdown(ctx context.Context) error {
-	p.mu.Lock()
-	p.draining = true
-	if p.quiet == nil {
-		p.quiet = make(chan struct{})
-	}
-	quiet := p.quiet
-	p.wakeQuiet()
-	p.mu.Unlock()
+	var quiet chan struct{}
+	p.update(func(s *inFlight) {
+		s.draining = true
+		if s.quiet == nil {
+			s.quiet = make(chan struct{})
+		}
+		quiet = s.quiet
+	})
 	var err error
 	select {
 	case <-quiet:
@@ -311,20 +287,6 @@ func (p *Peer) Shutdown(ctx context.Context) error {
 	}
 	p.Close()
 	return err
-}
-
-// wakeQuiet signals Shutdown once nothing is in flight. p.mu is held.
-func (p *Peer) wakeQuiet() {
-	if p.quiet == nil || !p.draining && !p.ended {
-		return
-	}
-	if p.ended || p.inFlight == 0 && len(p.calls) == 0 && !p.ordered.running {
-		select {
-		case <-p.quiet:
-		default:
-			close(p.quiet)
-		}
-	}
 }
 
 // goStart counts a goroutine of the peer before starting it.
@@ -383,7 +345,6 @@ func (p *Peer) Registry() *Registry { return p.registry }
 // requests not yet answered on the stream, and outgoing calls awaiting
 // their answers.
 func (p *Peer) InFlight() (incoming, outgoing int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.inFlight, len(p.calls)
+	p.update(func(s *inFlight) { incoming, outgoing = s.incoming, len(s.calls) })
+	return incoming, outgoing
 }

@@ -120,13 +120,13 @@ func (p *Peer) progressFor(h *codec.Header) (ok bool, err error) {
 	if !isNumber {
 		return false, nil
 	}
-	p.mu.Lock()
-	c := p.calls[seq]
+	var c *call
 	var sink progressSink
-	if c != nil {
-		sink = c.progress
-	}
-	p.mu.Unlock()
+	p.update(func(s *inFlight) {
+		if c = s.calls[seq]; c != nil {
+			sink = c.progress
+		}
+	})
 	if sink == nil {
 		return false, nil
 	}
@@ -137,16 +137,16 @@ func (p *Peer) progressFor(h *codec.Header) (ok bool, err error) {
 		p.log.Debug("peer: progress value dropped", "method", c.method, "error", err)
 		return true, nil
 	}
-	p.mu.Lock() // the call is still c, not left and not reused: c.pq is its
-	if p.calls[seq] == c {
-		p.queueProgress(c, v)
-	}
-	p.mu.Unlock()
+	p.update(func(s *inFlight) {
+		if s.calls[seq] == c { // still c, not left and not reused: c.pq is its
+			p.queueProgress(c, v)
+		}
+	})
 	return true, nil
 }
 
-// queueProgress queues v for c's callback, starting its deliverer. p.mu
-// is held: c is among the calls awaiting an answer.
+// queueProgress queues v for c's callback, starting its deliverer. It is
+// called within update: c is among the calls awaiting an answer.
 func (p *Peer) queueProgress(c *call, v any) {
 	q := &c.pq
 	q.mu.Lock()

@@ -150,17 +150,17 @@ func (p *Peer) take(h *codec.Header) (*incoming, error) {
 	notice := h.Kind == codec.Notification
 	ordered := notice && p.opts.OrderedNotifications
 	var refused error
-	p.mu.Lock()
-	switch {
-	case p.draining && !notice:
-		refused = ErrDraining
-	case ordered:
-	case p.inFlight >= p.opts.MaxInFlight:
-		refused = ErrBusy
-	default:
-		p.inFlight++
-	}
-	p.mu.Unlock()
+	p.update(func(s *inFlight) {
+		switch {
+		case s.draining && !notice:
+			refused = ErrDraining
+		case ordered:
+		case s.incoming >= p.opts.MaxInFlight:
+			refused = ErrBusy
+		default:
+			s.incoming++
+		}
+	})
 	in := incomingPool.Get().(*incoming)
 	in.h, in.counted = *h, refused == nil && !ordered
 
@@ -238,9 +238,7 @@ func (p *Peer) bindContext(in *incoming, withCtx bool) {
 		}
 	}
 	if !notice && (in.cancel != nil || !p.opts.Dialect.AnswerCancelled) {
-		p.mu.Lock()
-		p.serving[h.Seq] = in
-		p.mu.Unlock()
+		p.update(func(s *inFlight) { s.serving[h.Seq] = in })
 	}
 }
 
@@ -267,14 +265,7 @@ func (p *Peer) release(in *incoming) {
 // answered gives back the places in flight of n requests whose answers
 // have reached the stream (or that needed none).
 func (p *Peer) answered(n int) {
-	p.mu.Lock()
-	p.inFlight -= n
-	p.wakeQuiet()
-	over := p.lingerOver()
-	p.mu.Unlock()
-	if over {
-		p.closeStream()
-	}
+	p.update(func(s *inFlight) { s.incoming -= n })
 }
 
 // serve runs a request's handler and answers it.
@@ -282,9 +273,7 @@ func (p *Peer) serve(in *incoming) {
 	reply := in.m.newReply()
 	err := p.run(in, reply)
 	if in.cancel != nil || in.h.Kind == codec.Request && !p.opts.Dialect.AnswerCancelled {
-		p.mu.Lock()
-		delete(p.serving, in.h.Seq)
-		p.mu.Unlock()
+		p.update(func(s *inFlight) { delete(s.serving, in.h.Seq) })
 	}
 	if in.cancel != nil {
 		in.cancel()
@@ -355,14 +344,14 @@ func (p *Peer) recoverPanic(in *incoming, err *error) {
 // takes one and is still running. The reader registers a request before it
 // reads the next frame, so a cancel never overtakes its request.
 func (p *Peer) cancelIncoming(seq uint64) {
-	p.mu.Lock() // held: once out of p.serving, in may serve another request
-	if in := p.serving[seq]; in != nil {
-		in.cancelled.Store(true)
-		if in.cancel != nil {
-			in.cancel()
+	p.update(func(s *inFlight) { // within: once out of serving, in may serve another request
+		if in := s.serving[seq]; in != nil {
+			in.cancelled.Store(true)
+			if in.cancel != nil {
+				in.cancel()
+			}
 		}
-	}
-	p.mu.Unlock()
+	})
 }
 
 // orderedQueue holds notifications served one at a time, in order.
@@ -374,16 +363,19 @@ type orderedQueue struct {
 // queueOrdered queues a notification for the ordered server. A full queue
 // ends the connection: a gap in an ordered stream would go unnoticed.
 func (p *Peer) queueOrdered(in *incoming) {
-	p.mu.Lock()
-	if len(p.ordered.items) >= p.opts.NotificationQueue {
-		p.mu.Unlock()
+	var full, start bool
+	p.update(func(s *inFlight) {
+		if full = len(s.ordered.items) >= p.opts.NotificationQueue; full {
+			return
+		}
+		s.ordered.items = append(s.ordered.items, in)
+		start = !s.ordered.running
+		s.ordered.running = true
+	})
+	if full {
 		p.fail(fmt.Errorf("%w (%d waiting)", ErrNotificationOverflow, p.opts.NotificationQueue))
 		return
 	}
-	p.ordered.items = append(p.ordered.items, in)
-	start := !p.ordered.running
-	p.ordered.running = true
-	p.mu.Unlock()
 	if start {
 		p.goStart(p.serveOrdered)
 	}
@@ -391,21 +383,19 @@ func (p *Peer) queueOrdered(in *incoming) {
 
 func (p *Peer) serveOrdered() {
 	for {
-		p.mu.Lock()
-		if len(p.ordered.items) == 0 || p.ended {
-			p.ordered.items, p.ordered.running = nil, false
-			p.wakeQuiet()
-			over := p.lingerOver()
-			p.mu.Unlock()
-			if over {
-				p.closeStream()
+		var in *incoming
+		p.update(func(s *inFlight) {
+			if len(s.ordered.items) == 0 || s.ended {
+				s.ordered.items, s.ordered.running = nil, false
+				return
 			}
+			in = s.ordered.items[0]
+			s.ordered.items[0] = nil
+			s.ordered.items = s.ordered.items[1:]
+		})
+		if in == nil {
 			return
 		}
-		in := p.ordered.items[0]
-		p.ordered.items[0] = nil
-		p.ordered.items = p.ordered.items[1:]
-		p.mu.Unlock()
 		p.serve(in)
 	}
 }
