@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # install.sh installs what the cross-language example tests need on a fresh
-# Debian machine: msgpack for /usr/bin/python3, Node.js with npm, the Node
-# example's locked dependencies, Chromium, and gopls at its pinned version.
+# Debian machine: msgpack for /usr/bin/python3, Node.js with npm, the locked
+# dependencies of the Node, browser and MCP examples, Chromium, and gopls at
+# its pinned version.
 # It installs only what is missing, so running it again is cheap, and it
 # prints nothing unless something fails.
 set -euo pipefail
@@ -57,6 +58,14 @@ browser_dir=$root/examples/browser
 if [[ ! -f $browser_dir/node_modules/.package-lock.json ||
 	$browser_dir/package-lock.json -nt $browser_dir/node_modules/.package-lock.json ]]; then
 	(cd "$browser_dir" && quietly npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# The MCP example's dependencies (the official MCP TypeScript SDK, whose
+# Client its test drives against the Go server), as the Node example's.
+mcp_dir=$root/examples/mcp
+if [[ ! -f $mcp_dir/node_modules/.package-lock.json ||
+	$mcp_dir/package-lock.json -nt $mcp_dir/node_modules/.package-lock.json ]]; then
+	(cd "$mcp_dir" && quietly npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 # gopls, pinned, which the LSP example's test drives. go install builds it
