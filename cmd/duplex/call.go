@@ -44,8 +44,12 @@ gets the error that nothing is served here, unless -echo answers each of
 its calls with their own argument, as a worker does:
   duplex call -echo 127.0.0.1:1234 Master.Hello '"me"'
 
-A remote error is printed on stderr and the exit code is 1; with several
-calls, every call is made and the exit code is that of the worst failure.
+A remote error is printed on stderr, one line with the remote's code
+(where the wire carries one) and data (as JSON), and the exit code is 1:
+  duplex: Arith.Nope: remote error -32601: rpc: can't find method Arith.Nope
+  duplex: Store.Put: remote error -32602: bad key (data: {"field":"k"})
+With several calls, every call is made and the exit code is that of the
+worst failure.
 There is no -H: the peer engine has no per-call metadata to send it in.
 `,
 	flags: func(fs *flag.FlagSet, o *options) {
@@ -132,12 +136,12 @@ func runCall(ctx context.Context, e *env, o *options, args []string, notify bool
 	status := exitOK
 	for ps, ok := first, true; ok; ps, ok, err = src.next() {
 		if err := callOnce(ctx, e, o, w, p, conn, method, ps, notify); err != nil {
-			f := classify(method, err)
-			if f.code != exitRemote {
+			f := remoteFailure(w, method, err)
+			if f.exit != exitRemote {
 				return f // the connection is gone, or the input is bad
 			}
 			e.fail(f)
-			status = worst(status, f.code)
+			status = worst(status, f.exit)
 		}
 	}
 	if err != nil {
@@ -169,7 +173,7 @@ func callOnce(ctx context.Context, e *env, o *options, w wire, p *peer.Peer, con
 	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) && notify:
-		return &failure{code: exitConn, kind: kindTimeout, method: method, err: fmt.Errorf("not sent within %v", o.timeout)}
+		return &failure{exit: exitConn, kind: kindTimeout, method: method, err: fmt.Errorf("not sent within %v", o.timeout)}
 	case errors.Is(err, context.DeadlineExceeded):
 		return timeoutError(method, o.timeout)
 	case err != nil:

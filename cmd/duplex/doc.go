@@ -26,7 +26,16 @@
 // msgpack it maps to, and msgpack comes back as JSON: bin as base64
 // strings, as encoding/json writes a []byte. -batch sends the calls as one
 // JSON-RPC 2.0 batch. -v dumps every frame on stderr, decoded; -vv adds a
-// hex dump. -json-errors prints errors on stderr as JSON objects.
+// hex dump.
+//
+// A remote error is one line on stderr with the remote's code and data
+// where its wire carries them, e.g.
+//
+//	duplex: Arith.Nope: remote error -32601: rpc: can't find method Arith.Nope
+//
+// -json-errors prints each error as a JSON object instead: "error", "exit"
+// (the exit status), "kind", "method", and for a remote error its "code",
+// "message" and "data".
 //
 // The worker answers any method: with each call's own argument (an echo),
 // or with what a shell command prints given the argument on stdin. The

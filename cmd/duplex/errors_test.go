@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"encoding/json"
+	"errors"
 	"net"
 	"strings"
 	"testing"
@@ -96,38 +97,67 @@ func TestConnectionErrors(t *testing.T) {
 	})
 }
 
-// With -json-errors every error is one JSON object on stderr.
+// With -json-errors every error is one JSON object on stderr: the exit
+// status under "exit", and for a remote error the remote's "code",
+// "message" and "data", as it sent them.
 func TestJSONErrors(t *testing.T) {
 	s := startServer(t, listenURL(t, "tcp"), codec.Msgpack, false, nil)
+	j := startServer(t, listenURL(t, "tcp"), codec.JSONRPC2, true, nil)
+	refused := `{"error":"bad field","exit":1,"kind":"remote","method":"Beside.Refuse","code":-32602,"message":"bad field","data":{"field":"A"}}` + "\n"
+	remote := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"call", "-json-errors", s.url, "Arith.Divide", `{"A": 1, "B": 0}`},
+			`{"error":"divide by zero","exit":1,"kind":"remote","method":"Arith.Divide","code":0,"message":"divide by zero"}` + "\n"},
+		{[]string{"call", s.url, "Arith.Nope", "1", "-json-errors"},
+			`{"error":"rpc: can't find method Arith.Nope","exit":1,"kind":"remote","method":"Arith.Nope","code":-32601,"message":"rpc: can't find method Arith.Nope"}` + "\n"},
+		{[]string{"call", "-json-errors", s.url, "Beside.Refuse", `"A"`}, refused},
+		{[]string{"call", "-json-errors", "-codec", "jsonrpc2", j.url, "Beside.Refuse", `"A"`}, refused},
+		{[]string{"call", "-json-errors", "-codec", "jsonrpc2", j.url, "Arith.Divide", `{"A": 1, "B": 0}`},
+			`{"error":"divide by zero","exit":1,"kind":"remote","method":"Arith.Divide","code":-32000,"message":"divide by zero"}` + "\n"},
+		{[]string{"list", "-json-errors", s.url},
+			`{"error":"rpc: can't find service duplex.Methods: the remote does not serve introspection (a Go peer opts in with Registry.RegisterIntrospection)","exit":1,"kind":"remote","method":"duplex.Methods","code":-32601,"message":"rpc: can't find service duplex.Methods"}` + "\n"},
+	}
+	for _, c := range remote {
+		r := run(t, "", duplex, c.args...)
+		if r.code != 1 || r.stdout != "" || r.stderr != c.want {
+			t.Errorf("%q: got %v\nwant exit 1 and stderr:\n%s", c.args, r, c.want)
+		}
+	}
+
 	type jsonError struct {
 		Error  string `json:"error"`
-		Code   int    `json:"code"`
+		Exit   int    `json:"exit"`
 		Kind   string `json:"kind"`
 		Method string `json:"method"`
 	}
-	cases := []struct {
+	local := []struct {
 		args []string
 		want jsonError
 	}{
-		{[]string{"call", "-json-errors", s.url, "Arith.Divide", `{"A": 1, "B": 0}`}, jsonError{"divide by zero", 1, "remote", "Arith.Divide"}},
-		{[]string{"call", s.url, "Arith.Nope", "1", "-json-errors"}, jsonError{"rpc: can't find method Arith.Nope", 1, "remote", "Arith.Nope"}},
 		{[]string{"call", "-json-errors", "-timeout", "100ms", s.url, "Sleep.Ms", "60000"}, jsonError{"no answer within 100ms", 3, "timeout", "Sleep.Ms"}},
-		{[]string{"call", "-json-errors", "-codec", "gob", s.url, "A.B"}, jsonError{Code: 2, Kind: "usage"}},
-		{[]string{"call", "-json-errors", "-bad"}, jsonError{Code: 2, Kind: "usage"}},
-		{[]string{"list", "-json-errors", s.url}, jsonError{Code: 1, Kind: "remote", Method: "duplex.Methods"}},
-		{[]string{"call", "-json-errors", freeAddr(t), "A.B"}, jsonError{Code: 3, Kind: "connection"}},
+		{[]string{"call", "-json-errors", "-codec", "gob", s.url, "A.B"}, jsonError{Exit: 2, Kind: "usage"}},
+		{[]string{"call", "-json-errors", "-bad"}, jsonError{Exit: 2, Kind: "usage"}},
+		{[]string{"call", "-json-errors", freeAddr(t), "A.B"}, jsonError{Exit: 3, Kind: "connection"}},
 	}
-	for _, c := range cases {
+	for _, c := range local {
 		r := run(t, "", duplex, c.args...)
 		var got jsonError
-		if err := json.Unmarshal([]byte(r.stderr), &got); err != nil || strings.Count(r.stderr, "\n") != 1 {
+		var fields map[string]any
+		if err := errors.Join(json.Unmarshal([]byte(r.stderr), &got), json.Unmarshal([]byte(r.stderr), &fields)); err != nil || strings.Count(r.stderr, "\n") != 1 {
 			t.Fatalf("%q: stderr is not one JSON object (%v): %v", c.args, err, r)
 		}
 		if c.want.Error == "" {
 			got.Error = ""
 		}
-		if r.code != c.want.Code || got != c.want {
+		if r.code != c.want.Exit || got != c.want {
 			t.Errorf("%q: got %+v, exit %d; want %+v", c.args, got, r.code, c.want)
+		}
+		for _, remoteOnly := range []string{"code", "message", "data"} {
+			if _, ok := fields[remoteOnly]; ok {
+				t.Errorf("%q: a local error has %q: %s", c.args, remoteOnly, r.stderr)
+			}
 		}
 	}
 }

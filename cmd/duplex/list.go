@@ -5,10 +5,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net/rpc"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/duplexrpc/duplex/codec"
 	"github.com/duplexrpc/duplex/peer"
 )
 
@@ -28,8 +28,8 @@ for values. With PREFIX, only the methods whose names begin with it.
 It works only with a remote that chose to serve introspection, the opt-in
 service duplex.Methods of package peer (Registry.RegisterIntrospection).
 It is off by default, because a list of methods helps an attacker too; a
-remote without it answers "rpc: can't find service duplex.Methods", and
-list exits with 1.
+remote without it answers "rpc: can't find service duplex.Methods"
+(-32601), and list exits with 1.
 `,
 	flags: func(fs *flag.FlagSet, o *options) {
 		o.codecFlag(fs)
@@ -69,15 +69,16 @@ func runList(ctx context.Context, e *env, o *options, args []string) error {
 	}
 	var methods []peer.MethodDescription
 	err = p.Call(ctx, peer.IntrospectionMethod, prefix, &methods)
-	var remote rpc.ServerError
+	var remote *peer.Error
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		return timeoutError(peer.IntrospectionMethod, o.timeout)
-	case errors.As(err, &remote) && strings.HasPrefix(string(remote), "rpc: can't find"):
-		return &failure{code: exitRemote, kind: kindRemote, method: peer.IntrospectionMethod,
-			err: fmt.Errorf("%w: the remote does not serve introspection (a Go peer opts in with Registry.RegisterIntrospection)", err)}
+	case errors.As(err, &remote) && remote.Code == codec.CodeMethodNotFound:
+		f := remoteFailure(w, peer.IntrospectionMethod, err)
+		f.err = fmt.Errorf("%w: the remote does not serve introspection (a Go peer opts in with Registry.RegisterIntrospection)", err)
+		return f
 	case err != nil:
-		return classify(peer.IntrospectionMethod, conn.codecHint(err, o.codec))
+		return remoteFailure(w, peer.IntrospectionMethod, conn.codecHint(err, o.codec))
 	}
 	if o.jsonOut {
 		text, err := marshalJSON(methods)

@@ -37,6 +37,10 @@ The params of -call are given as call takes them: a JSON argument after
 the flags, -params '[…]' for several, -d @FILE or -d @- for one call per
 JSON value, made on each worker in turn. -timeout bounds each call.
 
+A call that fails prints the error, with the remote's code and data where
+the wire carries them:
+  master: worker 1: Arith.Nope -> error -32601: rpc: can't find method Arith.Nope
+
 The calls workers make to the master are answered with their own argument
 (the single param, or the params array) and logged:
   master: worker 1: Master.Hello "w1" -> "w1"
@@ -201,10 +205,10 @@ func (m *master) callWorker(p *peer.Peer) {
 	for _, ps := range m.calls {
 		text, err := m.callOnce(p, ps)
 		if err != nil {
-			f := classify(m.o.call, err)
-			status = worst(status, f.code)
-			m.e.line("master: worker %d: %s -> error: %v", n, m.o.call, err)
-			if f.code != exitRemote {
+			f := remoteFailure(m.w, m.o.call, err)
+			status = worst(status, f.exit)
+			m.e.line("master: worker %d: %s -> %s", n, m.o.call, describeRemote("error", f.remote, err))
+			if f.exit != exitRemote {
 				break // the worker is gone
 			}
 			continue

@@ -136,7 +136,7 @@ func redialWorker(ctx context.Context, e *env, o *options, addr string, w wire, 
 	dial := func(ctx context.Context) (io.ReadWriteCloser, error) {
 		conn, err := o.dial(ctx, e, addr)
 		var f *failure
-		if errors.As(err, &f) && f.code == exitUsage {
+		if errors.As(err, &f) && f.exit == exitUsage {
 			return nil, peer.Permanent(err)
 		}
 		return conn, err
