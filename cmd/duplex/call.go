@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/duplexrpc/duplex/codec"
 	"github.com/duplexrpc/duplex/peer"
 )
 
@@ -48,6 +49,10 @@ A remote error is printed on stderr, one line with the remote's code
 (where the wire carries one) and data (as JSON), and the exit code is 1:
   duplex: Arith.Nope: remote error -32601: rpc: can't find method Arith.Nope
   duplex: Store.Put: remote error -32602: bad key (data: {"field":"k"})
+When the remote does not know the method and serves the list of its
+methods (a quick duplex.Methods call tells), the line ends with the
+command that lists them:
+  …: rpc: can't find method Arith.Nope; the remote lists its methods: duplex list 127.0.0.1:1234 Arith.
 With several calls, every call is made and the exit code is that of the
 worst failure.
 There is no -H: the peer engine has no per-call metadata to send it in.
@@ -133,10 +138,14 @@ func runCall(ctx context.Context, e *env, o *options, args []string, notify bool
 	}
 	defer p.Close()
 
+	lister := &listHint{o: o, addr: addr, p: p}
 	status := exitOK
 	for ps, ok := first, true; ok; ps, ok, err = src.next() {
 		if err := callOnce(ctx, e, o, w, p, conn, method, ps, notify); err != nil {
 			f := remoteFailure(w, method, err)
+			if f.remote != nil && f.remote.code == codec.CodeMethodNotFound {
+				f.hint = lister.hint(ctx, method)
+			}
 			if f.exit != exitRemote {
 				return f // the connection is gone, or the input is bad
 			}

@@ -33,9 +33,10 @@
 //
 //	duplex: Arith.Nope: remote error -32601: rpc: can't find method Arith.Nope
 //
-// -json-errors prints each error as a JSON object instead: "error", "exit"
-// (the exit status), "kind", "method", and for a remote error its "code",
-// "message" and "data".
+// and, when the remote serves the list of its methods, the duplex list
+// command that shows them. -json-errors prints each error as a JSON
+// object instead: "error", "exit" (the exit status), "kind", "method",
+// and for a remote error its "code", "message" and "data".
 //
 // The worker answers any method: with each call's own argument (an echo),
 // or with what a shell command prints given the argument on stdin. The

@@ -116,6 +116,8 @@ func TestJSONErrors(t *testing.T) {
 		{[]string{"call", "-json-errors", "-codec", "jsonrpc2", j.url, "Beside.Refuse", `"A"`}, refused},
 		{[]string{"call", "-json-errors", "-codec", "jsonrpc2", j.url, "Arith.Divide", `{"A": 1, "B": 0}`},
 			`{"error":"divide by zero","exit":1,"kind":"remote","method":"Arith.Divide","code":-32000,"message":"divide by zero"}` + "\n"},
+		{[]string{"call", "-json-errors", "-codec", "jsonrpc2", j.url, "Arith.Nope", "1"},
+			`{"error":"rpc: can't find method Arith.Nope; the remote lists its methods: duplex list -codec jsonrpc2 ` + j.url + ` Arith.","exit":1,"kind":"remote","method":"Arith.Nope","code":-32601,"message":"rpc: can't find method Arith.Nope"}` + "\n"},
 		{[]string{"list", "-json-errors", s.url},
 			`{"error":"rpc: can't find service duplex.Methods: the remote does not serve introspection (a Go peer opts in with Registry.RegisterIntrospection)","exit":1,"kind":"remote","method":"duplex.Methods","code":-32601,"message":"rpc: can't find service duplex.Methods"}` + "\n"},
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/duplexrpc/duplex/codec"
 	"github.com/duplexrpc/duplex/peer"
@@ -56,6 +58,75 @@ func TestBatchErrorData(t *testing.T) {
 		`duplex: Beside.Refuse (call 2 of the batch): remote error -32602: bad field (data: {"field":"B"})` + "\n"
 	if r.stderr != want {
 		t.Errorf("stderr:\n%s\nwant:\n%s", r.stderr, want)
+	}
+}
+
+// On an unknown method, call suggests list when the remote serves it,
+// with the flags that reach the remote, quoted for the shell; it asks the
+// remote once per connection.
+func TestUnknownMethodSuggestsList(t *testing.T) {
+	for _, c := range codecs {
+		t.Run(c.Name(), func(t *testing.T) {
+			t.Parallel()
+			s := startServer(t, listenURL(t, "tcp"), c, true, nil)
+			codecFlag := ""
+			if c != codec.Msgpack {
+				codecFlag = " -codec " + c.Name()
+			}
+			duplexRun(t, "call", "-codec", c.Name(), s.url, "Arith.Nope", "1").want(t, 1, "",
+				"duplex: Arith.Nope: remote error -32601: rpc: can't find method Arith.Nope; the remote lists its methods: duplex list"+codecFlag+" "+s.url+" Arith.\n")
+			duplexRun(t, "call", "-codec", c.Name(), s.url, "Nope.Nope", "1").want(t, 1, "",
+				"duplex: Nope.Nope: remote error -32601: rpc: can't find service Nope.Nope; the remote lists its methods: duplex list"+codecFlag+" "+s.url+"\n")
+		})
+	}
+	t.Run("once per connection", func(t *testing.T) {
+		t.Parallel()
+		s := startServer(t, listenURL(t, "tcp"), codec.JSONRPC2, true, nil)
+		r := run(t, "1 2 3", duplex, "call", "-codec", "jsonrpc2", "-v", "-d", "@-", s.url, "Arith.Nope")
+		r.want(t, 1, "")
+		if n := strings.Count(r.stderr, "the remote lists its methods"); n != 3 {
+			t.Errorf("%d hints; want one per call, 3:\n%s", n, r.stderr)
+		}
+		if n := strings.Count(r.stderr, `"method":"duplex.Methods"`); n != 1 {
+			t.Errorf("the list was asked for %d times; want 1:\n%s", n, r.stderr)
+		}
+	})
+}
+
+// Stalling lists until its caller gives up.
+type Stalling struct{}
+
+// Methods waits until the caller gives up.
+func (Stalling) Methods(ctx context.Context, _ string, _ *[]peer.MethodDescription) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// Failing refuses to list.
+type Failing struct{}
+
+// Methods fails.
+func (Failing) Methods(string, *[]peer.MethodDescription) error { return errors.New("not for you") }
+
+// No hint unless the probe succeeds: a list that fails, or that does not
+// come within the call's -timeout, suggests nothing, and the probe does
+// not hold the command up past that timeout.
+func TestUnknownMethodWithoutList(t *testing.T) {
+	for name, service := range map[string]any{"stalling": Stalling{}, "failing": Failing{}} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := startServerWith(t, listenURL(t, "tcp"), codec.Msgpack, nil, nil, func(r *peer.Registry) error {
+				return r.RegisterName("duplex", service) // duplex.Methods
+			})
+			began := time.Now()
+			duplexRun(t, "call", "-timeout", "300ms", s.url, "Arith.Nope", "1").
+				want(t, 1, "", "duplex: Arith.Nope: remote error -32601: rpc: can't find method Arith.Nope\n")
+			// 300ms of probe and the run itself; a probe bounded by the
+			// command's own 2s (for calls without -timeout) would take more.
+			if took := time.Since(began); took >= 2*time.Second {
+				t.Errorf("took %v: the probe was not bounded by -timeout", took)
+			}
+		})
 	}
 }
 
