@@ -60,6 +60,9 @@ func (s exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(s)
 // takes.
 type options struct {
 	codec          string
+	dialect        string
+	metadata       metadataFlag // -H
+	progress       bool         // call: print the remote's progress
 	params, data   string
 	batch          bool
 	echo           bool // call: answer the remote's calls back
@@ -82,8 +85,10 @@ type options struct {
 
 // The groups of flags the commands share.
 
+// codecFlag declares -codec and -dialect: how the wire is spoken.
 func (o *options) codecFlag(fs *flag.FlagSet) {
 	fs.StringVar(&o.codec, "codec", "msgpack", "the wire `format`: "+strings.Join(codecNames(), ", ")+"; the remote must speak the same (gob is not taken: it needs Go types)")
+	o.dialectFlag(fs)
 }
 
 func (o *options) paramFlags(fs *flag.FlagSet) {

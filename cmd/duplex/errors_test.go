@@ -40,6 +40,16 @@ func TestUsageErrors(t *testing.T) {
 		{"master without address", "", []string{"master"}, "want -listen URL"},
 		{"master params without call", "", []string{"master", "-listen", addr, "1"}, "params go with -call"},
 		{"TLS listener without certificate", "", []string{"master", "-listen", "tls://" + addr}, "needs -cert and -key"},
+		{"-H without =", "", []string{"call", "-H", "traceparent", addr, "A.B"}, `duplex: invalid value "traceparent" for flag -H: want key=value (see duplex call -h)`},
+		{"-H with an empty key", "", []string{"notify", addr, "A.B", "-H", "=x"}, `duplex: invalid value "=x" for flag -H: the key is empty: want key=value (see duplex notify -h)`},
+		{"-H twice", "", []string{"call", "-H", "a=1", "-H", "a=2", addr, "A.B"}, `invalid value "a=2" for flag -H: the key "a" is given twice`},
+		{"-H progressToken", "", []string{"call", "-H", "progressToken=7", addr, "A.B"}, `invalid value "progressToken=7" for flag -H: progressToken is the progress machinery's own`},
+		{"-H on master without call", "", []string{"master", "-listen", addr, "-H", "a=1"}, "-H goes with -call"},
+		{"-H with batch", "", []string{"call", "-codec", "jsonrpc2", "-batch", "-H", "a=1", addr, "A.B", "1"}, "-batch takes no -H, -progress or -dialect"},
+		{"unknown dialect on call", "", []string{"call", "-dialect", "grpc", addr, "A.B"}, `duplex: -dialect "grpc": want one of default, lsp, mcp (see duplex call -h)`},
+		{"unknown dialect on list", "", []string{"list", "-dialect", "grpc", addr}, `-dialect "grpc": want one of default, lsp, mcp`},
+		{"unknown dialect on worker", "", []string{"worker", "-dialect", "grpc", "-connect", addr}, `-dialect "grpc": want one of default, lsp, mcp`},
+		{"unknown dialect on master", "", []string{"master", "-dialect", "grpc", "-listen", addr}, `-dialect "grpc": want one of default, lsp, mcp`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -141,6 +151,7 @@ func TestJSONErrors(t *testing.T) {
 		{[]string{"call", "-json-errors", "-timeout", "100ms", s.url, "Sleep.Ms", "60000"}, jsonError{"no answer within 100ms", 3, "timeout", "Sleep.Ms"}},
 		{[]string{"call", "-json-errors", "-codec", "gob", s.url, "A.B"}, jsonError{Exit: 2, Kind: "usage"}},
 		{[]string{"call", "-json-errors", "-bad"}, jsonError{Exit: 2, Kind: "usage"}},
+		{[]string{"call", "-json-errors", "-H", "nokey", s.url, "A.B"}, jsonError{Exit: 2, Kind: "usage"}},
 		{[]string{"call", "-json-errors", freeAddr(t), "A.B"}, jsonError{Exit: 3, Kind: "connection"}},
 	}
 	for _, c := range local {
@@ -182,8 +193,11 @@ func TestHelp(t *testing.T) {
 			if help := duplexRun(t, "help", cmd); help.stdout != h.stdout {
 				t.Errorf("duplex help %s differs from duplex %s -h", cmd, cmd)
 			}
-			if (cmd == "call" || cmd == "notify") && !strings.Contains(h.stdout, "There is no -H") {
-				t.Errorf("duplex %s -h does not say why there is no -H", cmd)
+			if !strings.Contains(h.stdout, "-dialect") {
+				t.Errorf("duplex %s -h says no -dialect", cmd)
+			}
+			if cmd != "worker" && !strings.Contains(h.stdout, "-H key=value") {
+				t.Errorf("duplex %s -h says no -H key=value", cmd)
 			}
 		})
 	}

@@ -36,6 +36,7 @@ serves the list does not know a method.
 `,
 	flags: func(fs *flag.FlagSet, o *options) {
 		o.codecFlag(fs)
+		o.metadataFlags(fs)
 		fs.BoolVar(&o.jsonOut, "json", false, "print the list as JSON, with the Go types too")
 		o.timeoutFlags(fs, "give up waiting for the list after this `duration` (exit 3); 0 waits for ever")
 		o.outputFlags(fs)
@@ -52,6 +53,10 @@ func runList(ctx context.Context, e *env, o *options, args []string) error {
 	if err != nil {
 		return err
 	}
+	popts, err := o.peerOptions()
+	if err != nil {
+		return err
+	}
 	prefix := ""
 	if len(args) == 2 {
 		prefix = args[1]
@@ -60,7 +65,7 @@ func runList(ctx context.Context, e *env, o *options, args []string) error {
 	if err != nil {
 		return err
 	}
-	p, err := peer.NewWithOptions(conn, w.codec(), nil, nil)
+	p, err := peer.NewWithOptions(conn, w.codec(), nil, popts)
 	if err != nil {
 		return connError(err)
 	}
@@ -71,7 +76,7 @@ func runList(ctx context.Context, e *env, o *options, args []string) error {
 		defer cancel()
 	}
 	var methods []peer.MethodDescription
-	err = p.Call(ctx, peer.IntrospectionMethod, prefix, &methods)
+	err = p.Call(peer.WithMetadata(ctx, o.metadata.md), peer.IntrospectionMethod, prefix, &methods)
 	var remote *peer.Error
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
@@ -131,7 +136,7 @@ func (h *listHint) hint(ctx context.Context, method string) string {
 		if h.o.timeout > 0 && h.o.timeout < d {
 			d = h.o.timeout
 		}
-		ctx, cancel := context.WithTimeout(ctx, d)
+		ctx, cancel := context.WithTimeout(peer.WithMetadata(ctx, h.o.metadata.md), d)
 		defer cancel()
 		var methods []peer.MethodDescription
 		if err := h.p.Call(ctx, peer.IntrospectionMethod, "", &methods); err == nil {
@@ -161,6 +166,9 @@ func (o *options) listCommand(addr, prefix string) string {
 	args := []string{"duplex", "list"}
 	if o.codec != "msgpack" {
 		args = append(args, "-codec", o.codec)
+	}
+	for _, kv := range o.metadata.pairs() {
+		args = append(args, "-H", kv)
 	}
 	for _, f := range []struct{ name, value string }{
 		{"-cacert", o.caFile}, {"-cert", o.certFile}, {"-key", o.keyFile}, {"-servername", o.serverName},

@@ -75,8 +75,8 @@ func TestUnknownMethodSuggestsList(t *testing.T) {
 			}
 			duplexRun(t, "call", "-codec", c.Name(), s.url, "Arith.Nope", "1").want(t, 1, "",
 				"duplex: Arith.Nope: remote error -32601: rpc: can't find method Arith.Nope; the remote lists its methods: duplex list"+codecFlag+" "+s.url+" Arith.\n")
-			duplexRun(t, "call", "-codec", c.Name(), s.url, "Nope.Nope", "1").want(t, 1, "",
-				"duplex: Nope.Nope: remote error -32601: rpc: can't find service Nope.Nope; the remote lists its methods: duplex list"+codecFlag+" "+s.url+"\n")
+			duplexRun(t, "call", "-codec", c.Name(), "-H", "who=a b", s.url, "Nope.Nope", "1").want(t, 1, "",
+				"duplex: Nope.Nope: remote error -32601: rpc: can't find service Nope.Nope; the remote lists its methods: duplex list"+codecFlag+" -H 'who=a b' "+s.url+"\n")
 		})
 	}
 	t.Run("once per connection", func(t *testing.T) {
