@@ -33,11 +33,23 @@ type batchMessage struct {
 	ID     json.RawMessage `json:"id"`
 	Method *string         `json:"method"`
 	Result json.RawMessage `json:"result"`
-	Error  *struct {
-		Code    int             `json:"code"`
-		Message string          `json:"message"`
-		Data    json.RawMessage `json:"data"`
-	} `json:"error"`
+	Error  *jsonRPCError   `json:"error"`
+}
+
+// jsonRPCError is a JSON-RPC 2.0 error object, as the remote sent it.
+type jsonRPCError struct {
+	Code    int             `json:"code"`
+	Message string          `json:"message"`
+	Data    json.RawMessage `json:"data"`
+}
+
+// failure is the remote failure of method that e is, saying err.
+func (e *jsonRPCError) failure(method string, err error) *failure {
+	r := &remoteError{code: e.Code, message: e.Message}
+	if len(e.Data) > 0 {
+		r.data, _ = compactJSON(e.Data) // it was read as JSON
+	}
+	return &failure{exit: exitRemote, kind: kindRemote, method: method, err: err, remote: r}
 }
 
 // runBatch sends every call of src as one batch and prints the answers in
@@ -93,7 +105,7 @@ func runBatch(ctx context.Context, e *env, o *options, w wire, addr, method stri
 	answers, err := readBatch(next, len(batch))
 	if err != nil {
 		if errors.Is(err, errRejected) {
-			return &failure{code: exitRemote, kind: kindRemote, method: method, err: err}
+			return classify(method, err) // a failure of the batch, now named
 		}
 		return batchError(o, method, err)
 	}
@@ -103,10 +115,10 @@ func runBatch(ctx context.Context, e *env, o *options, w wire, addr, method stri
 		a, ok := answers[i+1]
 		switch {
 		case !ok:
-			e.fail(&failure{code: exitRemote, kind: kindError, method: name, err: errors.New("the batch's answer has none for this call")})
+			e.fail(&failure{exit: exitRemote, kind: kindError, method: name, err: errors.New("the batch's answer has none for this call")})
 			status = worst(status, exitRemote)
 		case a.Error != nil:
-			e.fail(&failure{code: exitRemote, kind: kindRemote, method: name, err: fmt.Errorf("%s (code %d)", a.Error.Message, a.Error.Code)})
+			e.fail(a.Error.failure(name, errors.New(a.Error.Message)))
 			status = worst(status, exitRemote)
 		default:
 			if err := printJSON(e, orNull(a.Result)); err != nil {
@@ -153,7 +165,7 @@ func readBatch(next func(any) error, n int) (map[int]batchMessage, error) {
 			continue // not for us: the remote's own call
 		}
 		if m.Error != nil && (len(m.ID) == 0 || string(m.ID) == "null") {
-			return nil, fmt.Errorf("%w: %s (code %d)", errRejected, m.Error.Message, m.Error.Code)
+			return nil, m.Error.failure("", fmt.Errorf("%w: %s", errRejected, m.Error.Message))
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/duplexrpc/duplex/codec"
 	"github.com/duplexrpc/duplex/peer"
 )
 
@@ -44,12 +45,27 @@ gets the error that nothing is served here, unless -echo answers each of
 its calls with their own argument, as a worker does:
   duplex call -echo 127.0.0.1:1234 Master.Hello '"me"'
 
-A remote error is printed on stderr and the exit code is 1; with several
-calls, every call is made and the exit code is that of the worst failure.
-There is no -H: the peer engine has no per-call metadata to send it in.
+-H key=value sends metadata with the call (repeat it for more keys);
+-dialect picks how the wire spells cancels and progress (mcp and lsp also
+send object params by name); -progress prints each progress value the
+remote reports, as {"progress": VALUE} on a line of stderr:
+  duplex call -H traceparent=00-0af7…-01 127.0.0.1:1234 Job.Run '{"n": 3}'
+  duplex call -codec jsonrpc2-lines -dialect mcp -progress URL tools/call '{…}'
+
+A remote error is printed on stderr, one line with the remote's code
+(where the wire carries one) and data (as JSON), and the exit code is 1:
+  duplex: Arith.Nope: remote error -32601: rpc: can't find method Arith.Nope
+  duplex: Store.Put: remote error -32602: bad key (data: {"field":"k"})
+When the remote does not know the method and serves the list of its
+methods (a quick duplex.Methods call tells), the line ends with the
+command that lists them:
+  …: rpc: can't find method Arith.Nope; the remote lists its methods: duplex list 127.0.0.1:1234 Arith.
+With several calls, every call is made and the exit code is that of the
+worst failure.
 `,
 	flags: func(fs *flag.FlagSet, o *options) {
 		callFlags(fs, o, "give up on each call after this `duration` (exit 3); 0 waits for ever")
+		fs.BoolVar(&o.progress, "progress", false, `print each progress value the remote reports for a call on stderr, as a line {"progress": VALUE}`)
 		fs.BoolVar(&o.echo, "echo", false, "answer the calls the remote makes back, while ours waits, with their own argument, as worker does; each is logged on stderr")
 	},
 	run: func(ctx context.Context, e *env, o *options, args []string) error {
@@ -69,7 +85,7 @@ it is written. It takes the params as call does: a JSON argument, -params
 Nothing comes back, so a method that does not exist is no error.
   duplex notify 127.0.0.1:1234 Log.Line '"hello"'
   duplex notify -codec jsonrpc2 -batch -d @- ws://127.0.0.1:8080/rpc Log.Line < lines.json
-There is no -H: the peer engine has no per-call metadata to send it in.
+-H key=value sends metadata with each notification, as with call.
 `,
 	flags: func(fs *flag.FlagSet, o *options) {
 		callFlags(fs, o, "give up sending after this `duration` (exit 3); 0 waits for ever")
@@ -82,7 +98,8 @@ There is no -H: the peer engine has no per-call metadata to send it in.
 func callFlags(fs *flag.FlagSet, o *options, timeout string) {
 	o.codecFlag(fs)
 	o.paramFlags(fs)
-	fs.BoolVar(&o.batch, "batch", false, "send the calls as one JSON-RPC 2.0 batch (-codec jsonrpc2, jsonrpc2-lines or lsp)")
+	o.metadataFlags(fs)
+	fs.BoolVar(&o.batch, "batch", false, "send the calls as one JSON-RPC 2.0 batch (-codec jsonrpc2, jsonrpc2-lines or lsp), written by this command: without -H, -progress or -dialect")
 	o.timeoutFlags(fs, timeout)
 	o.outputFlags(fs)
 	o.tlsFlags(fs, false)
@@ -97,6 +114,15 @@ func runCall(ctx context.Context, e *env, o *options, args []string, notify bool
 	w, err := wireFor(o.codec)
 	if err != nil {
 		return err
+	}
+	popts, err := o.peerOptions()
+	if err != nil {
+		return err
+	}
+	if o.batch && (len(o.metadata.md) > 0 || o.progress || popts.Dialect != codec.DefaultDialect) {
+		// The batch is written here, not by the peer engine, which
+		// owns where metadata, tokens and dialects go on the wire.
+		return usageError("-batch takes no -H, -progress or -dialect: the batch is written by this command, not by the peer")
 	}
 	src, err := newParamSource(o, args[2:], e.stdin)
 	if err != nil {
@@ -123,21 +149,25 @@ func runCall(ctx context.Context, e *env, o *options, args []string, notify bool
 			return nil
 		}
 	}
-	p, err := peer.NewWithOptions(conn, w.codec(), bind, nil)
+	p, err := peer.NewWithOptions(conn, w.codec(), bind, popts)
 	if err != nil {
 		return connError(err)
 	}
 	defer p.Close()
 
+	lister := &listHint{o: o, addr: addr, p: p}
 	status := exitOK
 	for ps, ok := first, true; ok; ps, ok, err = src.next() {
 		if err := callOnce(ctx, e, o, w, p, conn, method, ps, notify); err != nil {
-			f := classify(method, err)
-			if f.code != exitRemote {
+			f := remoteFailure(w, method, err)
+			if f.remote != nil && f.remote.code == codec.CodeMethodNotFound {
+				f.hint = lister.hint(ctx, method)
+			}
+			if f.exit != exitRemote {
 				return f // the connection is gone, or the input is bad
 			}
 			e.fail(f)
-			status = worst(status, f.code)
+			status = worst(status, f.exit)
 		}
 	}
 	if err != nil {
@@ -161,6 +191,7 @@ func callOnce(ctx context.Context, e *env, o *options, w wire, p *peer.Peer, con
 		ctx, cancel = context.WithTimeout(ctx, o.timeout)
 		defer cancel()
 	}
+	ctx = o.callContext(ctx, e, w)
 	reply := w.newValue()
 	if notify {
 		err = p.Notify(ctx, method, arg)
@@ -169,7 +200,7 @@ func callOnce(ctx context.Context, e *env, o *options, w wire, p *peer.Peer, con
 	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) && notify:
-		return &failure{code: exitConn, kind: kindTimeout, method: method, err: fmt.Errorf("not sent within %v", o.timeout)}
+		return &failure{exit: exitConn, kind: kindTimeout, method: method, err: fmt.Errorf("not sent within %v", o.timeout)}
 	case errors.Is(err, context.DeadlineExceeded):
 		return timeoutError(method, o.timeout)
 	case err != nil:

@@ -37,8 +37,13 @@ func TestCall(t *testing.T) {
 		duplexRun(t, "call", "-codec", name, s.url, "Arith.Multiply", `{"A": 7, "B": 8}`).want(t, 0, "56\n")
 		duplexRun(t, "call", "-codec", name, s.url, "Echo.Sum", "-params", "[1, 2, 3]").want(t, 0, "6\n")
 		duplexRun(t, "call", "-codec", name, s.url, "Arith.Divide", `{"A": 17, "B": 5}`).want(t, 0, "{\n  \"Quo\": 3,\n  \"Rem\": 2\n}\n")
-		duplexRun(t, "call", "-codec", name, s.url, "Arith.Divide", `{"A": 1, "B": 0}`).
-			want(t, 1, "", "duplex: Arith.Divide: remote error: divide by zero\n")
+		// JSON-RPC 2.0 always carries a code: -32000 for a plain error.
+		code := map[codec.Codec]string{codec.JSONRPC2: " -32000"}[c]
+		r := duplexRun(t, "call", "-codec", name, s.url, "Arith.Divide", `{"A": 1, "B": 0}`)
+		r.want(t, 1, "")
+		if want := "duplex: Arith.Divide: remote error" + code + ": divide by zero\n"; r.stderr != want {
+			t.Errorf("stderr:\n%s\nwant:\n%s", r.stderr, want)
+		}
 		stdin := `{"A": 1, "B": 2}
 			{"A": 3, "B": 0} {"A": 5, "B": 6}`
 		run(t, stdin, duplex, "call", "-codec", name, "-d", "@-", s.url, "Arith.Multiply").want(t, 0, "2\n0\n30\n")
@@ -110,7 +115,7 @@ func TestBatch(t *testing.T) {
 	stdin := `{"A": 6, "B": 3} {"A": 1, "B": 0} {"A": 9, "B": 3}`
 	r := run(t, stdin, duplex, "call", "-codec", "jsonrpc2", "-batch", "-v", "-d", "@-", s.url, "Arith.Divide")
 	r.want(t, 1, "{\n  \"Quo\": 2,\n  \"Rem\": 0\n}\n{\n  \"Quo\": 3,\n  \"Rem\": 0\n}\n",
-		"duplex: Arith.Divide (call 2 of the batch): remote error: divide by zero (code -32000)",
+		"duplex: Arith.Divide (call 2 of the batch): remote error -32000: divide by zero\n",
 		`--> `, `[{"jsonrpc":"2.0","method":"Arith.Divide","params":[{"A":6,"B":3}],"id":1},`)
 	if n := strings.Count(r.stderr, "--> "); n != 1 {
 		t.Errorf("the batch went out in %d frames; want 1:\n%s", n, r.stderr)
@@ -177,7 +182,7 @@ func TestFramedCodecs(t *testing.T) {
 			duplexRun(t, "call", "-codec", name, s.url, "Arith.Multiply", `{"A": 7, "B": 8}`).want(t, 0, "56\n")
 			duplexRun(t, "call", "-codec", name, s.url, "Echo.Sum", "-params", "[1, 2, 3]").want(t, 0, "6\n")
 			duplexRun(t, "call", "-codec", name, s.url, "Arith.Divide", `{"A": 1, "B": 0}`).
-				want(t, 1, "", "duplex: Arith.Divide: remote error: divide by zero\n")
+				want(t, 1, "", "duplex: Arith.Divide: remote error -32000: divide by zero\n")
 			frame := `{"jsonrpc":"2.0","method":"Arith.Multiply","params":{"A":2,"B":3},"id":0}`
 			r := duplexRun(t, "call", "-vv", "-codec", name, s.url, "Arith.Multiply", `{"A": 2, "B": 3}`)
 			r.want(t, 0, "6\n", "--> ", frame, `{"jsonrpc":"2.0","id":0,"result":6}`)
@@ -186,7 +191,7 @@ func TestFramedCodecs(t *testing.T) {
 			}
 			stdin := `{"A": 6, "B": 3} {"A": 1, "B": 0}`
 			run(t, stdin, duplex, "call", "-codec", name, "-batch", "-d", "@-", s.url, "Arith.Divide").
-				want(t, 1, "{\n  \"Quo\": 2,\n  \"Rem\": 0\n}\n", "(call 2 of the batch): remote error: divide by zero")
+				want(t, 1, "{\n  \"Quo\": 2,\n  \"Rem\": 0\n}\n", "(call 2 of the batch): remote error -32000: divide by zero\n")
 		})
 	}
 }

@@ -60,6 +60,9 @@ func (s exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(s)
 // takes.
 type options struct {
 	codec          string
+	dialect        string
+	metadata       metadataFlag // -H
+	progress       bool         // call: print the remote's progress
 	params, data   string
 	batch          bool
 	echo           bool // call: answer the remote's calls back
@@ -82,8 +85,10 @@ type options struct {
 
 // The groups of flags the commands share.
 
+// codecFlag declares -codec and -dialect: how the wire is spoken.
 func (o *options) codecFlag(fs *flag.FlagSet) {
 	fs.StringVar(&o.codec, "codec", "msgpack", "the wire `format`: "+strings.Join(codecNames(), ", ")+"; the remote must speak the same (gob is not taken: it needs Go types)")
+	o.dialectFlag(fs)
 }
 
 func (o *options) paramFlags(fs *flag.FlagSet) {
@@ -101,7 +106,7 @@ func (o *options) timeoutFlags(fs *flag.FlagSet, usage string) {
 func (o *options) outputFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.verbose, "v", false, "dump every frame on stderr as it is sent (-->) and received (<--): time, size, and the frame as JSON")
 	fs.BoolVar(&o.hex, "vv", false, "as -v, and a hex dump of each frame")
-	fs.BoolVar(&o.jsonErrors, "json-errors", false, `print errors on stderr as JSON: {"error": "…", "code": EXIT, "kind": "remote|usage|connection|timeout|error", "method": "…"}`)
+	fs.BoolVar(&o.jsonErrors, "json-errors", false, `print errors on stderr as JSON, one object a line: {"error": "…", "exit": 1|2|3, "kind": "remote|usage|connection|timeout|error", "method": "…"}, and for a remote error its "code" (0 where the wire has none), "message" and "data" as the remote sent them`)
 }
 
 func (o *options) tlsFlags(fs *flag.FlagSet, listening bool) {
@@ -148,7 +153,7 @@ func (c *command) execute(ctx context.Context, e *env, args []string) int {
 		f.err = fmt.Errorf("%w (see duplex %s -h)", f.err, c.name)
 	}
 	e.fail(f)
-	return f.code
+	return f.exit
 }
 
 // help prints what -h prints: the usage text, the flags, the exit codes.

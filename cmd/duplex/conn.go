@@ -87,7 +87,7 @@ func (o *options) dial(ctx context.Context, e *env, addr string) (*wireConn, err
 	case errors.Is(err, transport.ErrBadAddress), errors.Is(err, transport.ErrUnknownScheme):
 		return nil, usageError("%v", err)
 	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
-		return nil, &failure{code: exitConn, kind: kindTimeout, err: fmt.Errorf("cannot connect to %s within %v", addr, o.connectTimeout)}
+		return nil, &failure{exit: exitConn, kind: kindTimeout, err: fmt.Errorf("cannot connect to %s within %v", addr, o.connectTimeout)}
 	}
 	return nil, connError(fmt.Errorf("cannot connect to %s: %w", addr, err))
 }

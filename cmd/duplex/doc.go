@@ -25,8 +25,20 @@
 // one call's argument per JSON value. Over msgpack, JSON is sent as the
 // msgpack it maps to, and msgpack comes back as JSON: bin as base64
 // strings, as encoding/json writes a []byte. -batch sends the calls as one
-// JSON-RPC 2.0 batch. -v dumps every frame on stderr, decoded; -vv adds a
-// hex dump. -json-errors prints errors on stderr as JSON objects.
+// JSON-RPC 2.0 batch. -H key=value sends metadata with the calls;
+// -dialect (default, lsp, mcp) picks how cancels and progress are spelt;
+// call -progress prints the progress the remote reports. -v dumps every
+// frame on stderr, decoded; -vv adds a hex dump.
+//
+// A remote error is one line on stderr with the remote's code and data
+// where its wire carries them, e.g.
+//
+//	duplex: Arith.Nope: remote error -32601: rpc: can't find method Arith.Nope
+//
+// and, when the remote serves the list of its methods, the duplex list
+// command that shows them. -json-errors prints each error as a JSON
+// object instead: "error", "exit" (the exit status), "kind", "method",
+// and for a remote error its "code", "message" and "data".
 //
 // The worker answers any method: with each call's own argument (an echo),
 // or with what a shell command prints given the argument on stdin. The

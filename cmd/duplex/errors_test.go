@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"encoding/json"
+	"errors"
 	"net"
 	"strings"
 	"testing"
@@ -39,6 +40,16 @@ func TestUsageErrors(t *testing.T) {
 		{"master without address", "", []string{"master"}, "want -listen URL"},
 		{"master params without call", "", []string{"master", "-listen", addr, "1"}, "params go with -call"},
 		{"TLS listener without certificate", "", []string{"master", "-listen", "tls://" + addr}, "needs -cert and -key"},
+		{"-H without =", "", []string{"call", "-H", "traceparent", addr, "A.B"}, `duplex: invalid value "traceparent" for flag -H: want key=value (see duplex call -h)`},
+		{"-H with an empty key", "", []string{"notify", addr, "A.B", "-H", "=x"}, `duplex: invalid value "=x" for flag -H: the key is empty: want key=value (see duplex notify -h)`},
+		{"-H twice", "", []string{"call", "-H", "a=1", "-H", "a=2", addr, "A.B"}, `invalid value "a=2" for flag -H: the key "a" is given twice`},
+		{"-H progressToken", "", []string{"call", "-H", "progressToken=7", addr, "A.B"}, `invalid value "progressToken=7" for flag -H: progressToken is the progress machinery's own`},
+		{"-H on master without call", "", []string{"master", "-listen", addr, "-H", "a=1"}, "-H goes with -call"},
+		{"-H with batch", "", []string{"call", "-codec", "jsonrpc2", "-batch", "-H", "a=1", addr, "A.B", "1"}, "-batch takes no -H, -progress or -dialect"},
+		{"unknown dialect on call", "", []string{"call", "-dialect", "grpc", addr, "A.B"}, `duplex: -dialect "grpc": want one of default, lsp, mcp (see duplex call -h)`},
+		{"unknown dialect on list", "", []string{"list", "-dialect", "grpc", addr}, `-dialect "grpc": want one of default, lsp, mcp`},
+		{"unknown dialect on worker", "", []string{"worker", "-dialect", "grpc", "-connect", addr}, `-dialect "grpc": want one of default, lsp, mcp`},
+		{"unknown dialect on master", "", []string{"master", "-dialect", "grpc", "-listen", addr}, `-dialect "grpc": want one of default, lsp, mcp`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -96,38 +107,70 @@ func TestConnectionErrors(t *testing.T) {
 	})
 }
 
-// With -json-errors every error is one JSON object on stderr.
+// With -json-errors every error is one JSON object on stderr: the exit
+// status under "exit", and for a remote error the remote's "code",
+// "message" and "data", as it sent them.
 func TestJSONErrors(t *testing.T) {
 	s := startServer(t, listenURL(t, "tcp"), codec.Msgpack, false, nil)
+	j := startServer(t, listenURL(t, "tcp"), codec.JSONRPC2, true, nil)
+	refused := `{"error":"bad field","exit":1,"kind":"remote","method":"Beside.Refuse","code":-32602,"message":"bad field","data":{"field":"A"}}` + "\n"
+	remote := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"call", "-json-errors", s.url, "Arith.Divide", `{"A": 1, "B": 0}`},
+			`{"error":"divide by zero","exit":1,"kind":"remote","method":"Arith.Divide","code":0,"message":"divide by zero"}` + "\n"},
+		{[]string{"call", s.url, "Arith.Nope", "1", "-json-errors"},
+			`{"error":"rpc: can't find method Arith.Nope","exit":1,"kind":"remote","method":"Arith.Nope","code":-32601,"message":"rpc: can't find method Arith.Nope"}` + "\n"},
+		{[]string{"call", "-json-errors", s.url, "Beside.Refuse", `"A"`}, refused},
+		{[]string{"call", "-json-errors", "-codec", "jsonrpc2", j.url, "Beside.Refuse", `"A"`}, refused},
+		{[]string{"call", "-json-errors", "-codec", "jsonrpc2", j.url, "Arith.Divide", `{"A": 1, "B": 0}`},
+			`{"error":"divide by zero","exit":1,"kind":"remote","method":"Arith.Divide","code":-32000,"message":"divide by zero"}` + "\n"},
+		{[]string{"call", "-json-errors", "-codec", "jsonrpc2", j.url, "Arith.Nope", "1"},
+			`{"error":"rpc: can't find method Arith.Nope; the remote lists its methods: duplex list -codec jsonrpc2 ` + j.url + ` Arith.","exit":1,"kind":"remote","method":"Arith.Nope","code":-32601,"message":"rpc: can't find method Arith.Nope"}` + "\n"},
+		{[]string{"list", "-json-errors", s.url},
+			`{"error":"rpc: can't find service duplex.Methods: the remote does not serve introspection (a Go peer opts in with Registry.RegisterIntrospection)","exit":1,"kind":"remote","method":"duplex.Methods","code":-32601,"message":"rpc: can't find service duplex.Methods"}` + "\n"},
+	}
+	for _, c := range remote {
+		r := run(t, "", duplex, c.args...)
+		if r.code != 1 || r.stdout != "" || r.stderr != c.want {
+			t.Errorf("%q: got %v\nwant exit 1 and stderr:\n%s", c.args, r, c.want)
+		}
+	}
+
 	type jsonError struct {
 		Error  string `json:"error"`
-		Code   int    `json:"code"`
+		Exit   int    `json:"exit"`
 		Kind   string `json:"kind"`
 		Method string `json:"method"`
 	}
-	cases := []struct {
+	local := []struct {
 		args []string
 		want jsonError
 	}{
-		{[]string{"call", "-json-errors", s.url, "Arith.Divide", `{"A": 1, "B": 0}`}, jsonError{"divide by zero", 1, "remote", "Arith.Divide"}},
-		{[]string{"call", s.url, "Arith.Nope", "1", "-json-errors"}, jsonError{"rpc: can't find method Arith.Nope", 1, "remote", "Arith.Nope"}},
 		{[]string{"call", "-json-errors", "-timeout", "100ms", s.url, "Sleep.Ms", "60000"}, jsonError{"no answer within 100ms", 3, "timeout", "Sleep.Ms"}},
-		{[]string{"call", "-json-errors", "-codec", "gob", s.url, "A.B"}, jsonError{Code: 2, Kind: "usage"}},
-		{[]string{"call", "-json-errors", "-bad"}, jsonError{Code: 2, Kind: "usage"}},
-		{[]string{"list", "-json-errors", s.url}, jsonError{Code: 1, Kind: "remote", Method: "duplex.Methods"}},
-		{[]string{"call", "-json-errors", freeAddr(t), "A.B"}, jsonError{Code: 3, Kind: "connection"}},
+		{[]string{"call", "-json-errors", "-codec", "gob", s.url, "A.B"}, jsonError{Exit: 2, Kind: "usage"}},
+		{[]string{"call", "-json-errors", "-bad"}, jsonError{Exit: 2, Kind: "usage"}},
+		{[]string{"call", "-json-errors", "-H", "nokey", s.url, "A.B"}, jsonError{Exit: 2, Kind: "usage"}},
+		{[]string{"call", "-json-errors", freeAddr(t), "A.B"}, jsonError{Exit: 3, Kind: "connection"}},
 	}
-	for _, c := range cases {
+	for _, c := range local {
 		r := run(t, "", duplex, c.args...)
 		var got jsonError
-		if err := json.Unmarshal([]byte(r.stderr), &got); err != nil || strings.Count(r.stderr, "\n") != 1 {
+		var fields map[string]any
+		if err := errors.Join(json.Unmarshal([]byte(r.stderr), &got), json.Unmarshal([]byte(r.stderr), &fields)); err != nil || strings.Count(r.stderr, "\n") != 1 {
 			t.Fatalf("%q: stderr is not one JSON object (%v): %v", c.args, err, r)
 		}
 		if c.want.Error == "" {
 			got.Error = ""
 		}
-		if r.code != c.want.Code || got != c.want {
+		if r.code != c.want.Exit || got != c.want {
 			t.Errorf("%q: got %+v, exit %d; want %+v", c.args, got, r.code, c.want)
+		}
+		for _, remoteOnly := range []string{"code", "message", "data"} {
+			if _, ok := fields[remoteOnly]; ok {
+				t.Errorf("%q: a local error has %q: %s", c.args, remoteOnly, r.stderr)
+			}
 		}
 	}
 }
@@ -150,8 +193,11 @@ func TestHelp(t *testing.T) {
 			if help := duplexRun(t, "help", cmd); help.stdout != h.stdout {
 				t.Errorf("duplex help %s differs from duplex %s -h", cmd, cmd)
 			}
-			if (cmd == "call" || cmd == "notify") && !strings.Contains(h.stdout, "There is no -H") {
-				t.Errorf("duplex %s -h does not say why there is no -H", cmd)
+			if !strings.Contains(h.stdout, "-dialect") {
+				t.Errorf("duplex %s -h says no -dialect", cmd)
+			}
+			if cmd != "worker" && !strings.Contains(h.stdout, "-H key=value") {
+				t.Errorf("duplex %s -h says no -H key=value", cmd)
 			}
 		})
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -125,8 +126,53 @@ func (n *Notes) Add(s string, _ *struct{}) error {
 	return nil
 }
 
-// server is a peer.Hub serving Arith, Echo, Sleep and Notes in this
-// process.
+// Meta takes a note, followed by the metadata it came with.
+func (n *Notes) Meta(ctx context.Context, s string, _ *struct{}) error {
+	n.got <- strings.Join(append([]string{s}, metadataPairs(ctx)...), " ")
+	return nil
+}
+
+// Beside answers with what travels beside a call: the metadata it came
+// with, progress, an error with a code and data.
+type Beside struct{}
+
+// Meta answers with the metadata of its call, as key=value, sorted: a
+// list, whose order the JSON of no wire changes.
+func (Beside) Meta(ctx context.Context, _ int, reply *[]string) error {
+	*reply = metadataPairs(ctx)
+	return nil
+}
+
+// Steps reports the progress {"step": i} for i from 1 to n, then answers
+// "done".
+func (Beside) Steps(ctx context.Context, n int, reply *string) error {
+	for i := 1; i <= n; i++ {
+		if err := peer.ReportProgress(ctx, map[string]int{"step": i}); err != nil {
+			return err
+		}
+	}
+	*reply = "done"
+	return nil
+}
+
+// Refuse fails with code -32602 and the data {"field": field}.
+func (Beside) Refuse(field string, _ *struct{}) error {
+	return &peer.Error{Code: codec.CodeInvalidParams, Message: "bad field", Data: map[string]string{"field": field}}
+}
+
+// metadataPairs is the metadata a handler's ctx came with, as key=value,
+// sorted, never nil.
+func metadataPairs(ctx context.Context) []string {
+	md := peer.IncomingMetadata(ctx)
+	pairs := []string{}
+	for _, k := range slices.Sorted(maps.Keys(md)) {
+		pairs = append(pairs, k+"="+md[k])
+	}
+	return pairs
+}
+
+// server is a peer.Hub serving Arith, Echo, Sleep, Notes and Beside in
+// this process.
 type server struct {
 	url   string
 	notes chan string
@@ -136,19 +182,27 @@ type server struct {
 // introspection if asked. topts may be nil.
 func startServer(t testing.TB, listen string, c codec.Codec, introspect bool, topts *transport.Options) *server {
 	t.Helper()
+	return startServerWith(t, listen, c, topts, nil, func(r *peer.Registry) error {
+		if introspect {
+			return r.RegisterIntrospection()
+		}
+		return nil
+	})
+}
+
+// startServerWith is startServer with the hub's options, which may be nil,
+// and more to register on each connection.
+func startServerWith(t testing.TB, listen string, c codec.Codec, topts *transport.Options, hopts *peer.HubOptions, register func(*peer.Registry) error) *server {
+	t.Helper()
 	ln, err := transport.Listen(context.Background(), listen, topts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := &server{url: ln.URL(), notes: make(chan string, 100)}
 	hub := peer.NewHub(c, func(_ *peer.Peer, r *peer.Registry) error {
-		err := errors.Join(r.Register(new(rpctest.Arith)), r.Register(new(rpctest.Echo)),
-			r.Register(Sleep{}), r.Register(&Notes{got: s.notes}))
-		if introspect {
-			err = errors.Join(err, r.RegisterIntrospection())
-		}
-		return err
-	}, nil)
+		return errors.Join(r.Register(new(rpctest.Arith)), r.Register(new(rpctest.Echo)),
+			r.Register(Sleep{}), r.Register(&Notes{got: s.notes}), r.Register(Beside{}), register(r))
+	}, hopts)
 	served := make(chan error, 1)
 	go func() { served <- hub.Serve(ln) }()
 	t.Cleanup(func() {

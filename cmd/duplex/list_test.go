@@ -49,7 +49,7 @@ func TestListJSON(t *testing.T) {
 			}
 		}
 	}
-	if found != len(want) || len(got) != 10 {
+	if found != len(want) || len(got) != 14 {
 		t.Errorf("got %d methods, %d of those wanted: %+v", len(got), found, got)
 	}
 }

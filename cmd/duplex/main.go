@@ -85,7 +85,8 @@ Examples:
   duplex master -listen 127.0.0.1:0 -call Echo.Echo '"hi"'
 
 Every command takes -codec (`+strings.Join(codecNames(), ", ")+`; default msgpack),
--v to dump the frames, and -json-errors. Run "duplex COMMAND -h" for its
-flags.
+-dialect (`+strings.Join(dialectNames(), ", ")+`), -v to dump the frames, and
+-json-errors; call, notify, list and master -call take -H key=value for
+metadata. Run "duplex COMMAND -h" for its flags.
 `+exitCodes)
 }

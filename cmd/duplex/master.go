@@ -37,6 +37,11 @@ The params of -call are given as call takes them: a JSON argument after
 the flags, -params '[…]' for several, -d @FILE or -d @- for one call per
 JSON value, made on each worker in turn. -timeout bounds each call.
 
+-H key=value sends metadata with each call (repeat it for more keys). A
+call that fails prints the error, with the remote's code and data where
+the wire carries them:
+  master: worker 1: Arith.Nope -> error -32601: rpc: can't find method Arith.Nope
+
 The calls workers make to the master are answered with their own argument
 (the single param, or the params array) and logged:
   master: worker 1: Master.Hello "w1" -> "w1"
@@ -53,6 +58,7 @@ argument.
 		fs.IntVar(&o.count, "n", 0, "exit once this `many` workers have connected and had their calls; 0 runs until interrupted")
 		o.codecFlag(fs)
 		o.paramFlags(fs)
+		o.metadataFlags(fs)
 		fs.DurationVar(&o.timeout, "timeout", 0, "give up on each call after this `duration`; 0 waits for ever")
 		o.outputFlags(fs)
 		o.tlsFlags(fs, true)
@@ -86,10 +92,20 @@ func runMaster(ctx context.Context, e *env, o *options, args []string) error {
 	if err != nil {
 		return err
 	}
+	popts, err := o.peerOptions()
+	if err != nil {
+		return err
+	}
+	// A tool for poking at workers keeps the silent ones: a worker
+	// waiting to be called is what one points it at.
+	popts.FirstFrameTimeout = -1
 	m := &master{e: e, o: o, w: w, numbers: make(map[*peer.Peer]int), enough: make(chan struct{})}
 	if o.call == "" {
 		if len(args) > 0 || o.data != "" || o.params != "" {
 			return usageError("params go with -call Service.Method")
+		}
+		if len(o.metadata.md) > 0 {
+			return usageError("-H goes with -call Service.Method: it is sent with the calls")
 		}
 	} else {
 		src, err := newParamSource(o, args, e.stdin)
@@ -115,9 +131,7 @@ func runMaster(ctx context.Context, e *env, o *options, args []string) error {
 	}
 	hub := peer.NewHub(w.codec(), m.bind, &peer.HubOptions{
 		OnConnect: m.callWorker, OnDisconnect: m.left,
-		// A tool for poking at workers keeps the silent ones: a worker
-		// waiting to be called is what one points it at.
-		Peer: &peer.Options{FirstFrameTimeout: -1},
+		Peer: popts,
 	})
 	e.line("master: listening on %s (%s)", where, o.codec)
 	served := make(chan error, 1)
@@ -201,10 +215,10 @@ func (m *master) callWorker(p *peer.Peer) {
 	for _, ps := range m.calls {
 		text, err := m.callOnce(p, ps)
 		if err != nil {
-			f := classify(m.o.call, err)
-			status = worst(status, f.code)
-			m.e.line("master: worker %d: %s -> error: %v", n, m.o.call, err)
-			if f.code != exitRemote {
+			f := remoteFailure(m.w, m.o.call, err)
+			status = worst(status, f.exit)
+			m.e.line("master: worker %d: %s -> %s", n, m.o.call, describeRemote("error", f.remote, err))
+			if f.exit != exitRemote {
 				break // the worker is gone
 			}
 			continue
@@ -226,7 +240,7 @@ func (m *master) callOnce(p *peer.Peer, ps params) (json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx := context.Background()
+	ctx := peer.WithMetadata(context.Background(), m.o.metadata.md)
 	if m.o.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, m.o.timeout)

@@ -24,7 +24,7 @@ func dialGoWorker(t testing.TB, url string, c codec.Codec, topts *transport.Opti
 		t.Fatal(err)
 	}
 	p, err := peer.New(conn, c, func(_ *peer.Peer, r *peer.Registry) error {
-		return errors.Join(r.Register(new(rpctest.Arith)), r.Register(new(rpctest.Echo)))
+		return errors.Join(r.Register(new(rpctest.Arith)), r.Register(new(rpctest.Echo)), r.Register(Beside{}))
 	})
 	if err != nil {
 		t.Fatal(err)

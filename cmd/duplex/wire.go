@@ -23,6 +23,9 @@ type wire interface {
 	newValue() any
 	// toJSON returns the JSON of a value decoded into newValue.
 	toJSON(v any) (json.RawMessage, error)
+	// rawJSON returns the JSON of a value the peer kept in the wire's own
+	// encoding: an error's data, a progress value.
+	rawJSON(raw codec.Raw) (json.RawMessage, error)
 	// serve makes h answer every method r lacks.
 	serve(r *peer.Registry, h handler)
 }
@@ -119,6 +122,8 @@ func (jsonWire) newValue() any { return new(json.RawMessage) }
 func (jsonWire) toJSON(v any) (json.RawMessage, error) {
 	return orNull(*v.(*json.RawMessage)), nil
 }
+
+func (jsonWire) rawJSON(raw codec.Raw) (json.RawMessage, error) { return compactJSON(raw) }
 
 func (jsonWire) serve(r *peer.Registry, h handler) {
 	peer.SetFallback(r, func(ctx context.Context, method string, arg json.RawMessage, reply *json.RawMessage) error {

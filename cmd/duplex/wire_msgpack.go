@@ -25,10 +25,11 @@ import (
 // and shown through msgpackToJSON.
 type msgpackWire struct{}
 
-func (msgpackWire) codec() codec.Codec                    { return codec.Msgpack }
-func (msgpackWire) args(p params) (any, error)            { return argsWith(p, sortedMsgpack) }
-func (msgpackWire) newValue() any                         { return new(msgpack.RawMessage) }
-func (msgpackWire) toJSON(v any) (json.RawMessage, error) { return rawToJSON(*v.(*msgpack.RawMessage)) }
+func (msgpackWire) codec() codec.Codec                             { return codec.Msgpack }
+func (msgpackWire) args(p params) (any, error)                     { return argsWith(p, sortedMsgpack) }
+func (msgpackWire) newValue() any                                  { return new(msgpack.RawMessage) }
+func (msgpackWire) toJSON(v any) (json.RawMessage, error)          { return rawToJSON(*v.(*msgpack.RawMessage)) }
+func (msgpackWire) rawJSON(raw codec.Raw) (json.RawMessage, error) { return rawToJSON(raw) }
 
 func (msgpackWire) serve(r *peer.Registry, h handler) {
 	peer.SetFallback(r, func(ctx context.Context, method string, arg msgpack.RawMessage, reply *msgpack.RawMessage) error {
@@ -94,6 +95,10 @@ func (ugorjiWire) newValue() any              { return new(any) }
 func (ugorjiWire) toJSON(v any) (json.RawMessage, error) {
 	return marshalJSON(jsonable(*v.(*any)))
 }
+
+// rawJSON reads raw as msgpack does: a Raw holds msgpack bytes whichever
+// engine read it.
+func (ugorjiWire) rawJSON(raw codec.Raw) (json.RawMessage, error) { return rawToJSON(raw) }
 
 func (ugorjiWire) serve(r *peer.Registry, h handler) {
 	peer.SetFallback(r, func(ctx context.Context, method string, arg any, reply *any) error {

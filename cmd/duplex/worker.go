@@ -80,6 +80,10 @@ func runWorker(ctx context.Context, e *env, o *options, args []string) error {
 	if _, err := o.transportOptions(addr, false); err != nil {
 		return err
 	}
+	popts, err := o.peerOptions()
+	if err != nil {
+		return err
+	}
 	h := echo
 	if o.exec != "" {
 		h = execHandler(e, o.exec, o.codec, o.timeout)
@@ -93,7 +97,7 @@ func runWorker(ctx context.Context, e *env, o *options, args []string) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if o.redial {
-		return redialWorker(ctx, e, o, addr, w, bind)
+		return redialWorker(ctx, e, o, addr, w, bind, popts)
 	}
 	conn, err := o.dial(ctx, e, addr)
 	if err != nil {
@@ -102,7 +106,7 @@ func runWorker(ctx context.Context, e *env, o *options, args []string) error {
 		}
 		return err
 	}
-	p, err := peer.NewWithOptions(conn, w.codec(), bind, nil)
+	p, err := peer.NewWithOptions(conn, w.codec(), bind, popts)
 	if err != nil {
 		return connError(err)
 	}
@@ -132,11 +136,11 @@ func shutdown(p *peer.Peer) {
 
 // redialWorker keeps a connection to the master until ctx ends, dialing
 // again after every loss.
-func redialWorker(ctx context.Context, e *env, o *options, addr string, w wire, bind peer.Binder) error {
+func redialWorker(ctx context.Context, e *env, o *options, addr string, w wire, bind peer.Binder, popts *peer.Options) error {
 	dial := func(ctx context.Context) (io.ReadWriteCloser, error) {
 		conn, err := o.dial(ctx, e, addr)
 		var f *failure
-		if errors.As(err, &f) && f.code == exitUsage {
+		if errors.As(err, &f) && f.exit == exitUsage {
 			return nil, peer.Permanent(err)
 		}
 		return conn, err
@@ -144,6 +148,7 @@ func redialWorker(ctx context.Context, e *env, o *options, addr string, w wire, 
 	stopped := make(chan error, 1)
 	var current atomic.Pointer[peer.Peer]
 	r := peer.NewRedialer(dial, w.codec(), bind, &peer.RedialOptions{
+		Peer:       popts,
 		MinBackoff: 100 * time.Millisecond,
 		MaxBackoff: 5 * time.Second,
 		OnState: func(s peer.State, p *peer.Peer, err error) {
