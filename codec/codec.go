@@ -59,8 +59,8 @@ type Header struct {
 	Seq           uint64 // Request, Response and Cancel; each direction numbers its own requests
 	// Error, on a Response, is the remote error's message: non-empty
 	// means the call failed and the body is empty. On a Request it means
-	// the codec rejected the message (see [Conn]). On a Cancel written,
-	// the reason, where the dialect carries one.
+	// the codec rejected the message (see [Conn]). On a Cancel, the
+	// reason, written and read where the dialect carries one (MCP's).
 	Error string
 	// Code is the error's code. Written with a Response that has an
 	// Error, it is the code to send; zero lets the codec choose (JSON-RPC

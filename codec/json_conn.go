@@ -275,6 +275,7 @@ func (c *jsonConn) parse(raw []byte, batch *jsonBatch) (in jsonIn, ok bool, err 
 		case d.CancelMethod:
 			if key, ok := cancelTarget(m.params, d.CancelID); ok {
 				in, ok = c.cancelled(key)
+				in.h.Error = cancelReason(m.params, d.CancelReason)
 				return in, ok, nil
 			}
 		case d.ProgressMethod:
@@ -445,7 +446,7 @@ func (c *jsonConn) ReadBody(v any) error {
 		return nil
 	}
 	if pv, ok := v.(*ProgressValue); ok && c.cur.h.Kind == Progress {
-		v, body = pv.V, progressValueOf(body, c.dialect.ProgressValue)
+		v, body = pv.V, progressValueOf(body, c.dialect.ProgressValue, c.dialect.ProgressToken)
 		if v == nil || body == nil {
 			return nil
 		}

@@ -153,6 +153,18 @@ func cancelTarget(params []byte, idKey string) (k jsonIDKey, ok bool) {
 	return jsonIDKeyOf(objectMember(obj, idKey))
 }
 
+// cancelReason reads the reason a cancel's params give, or "".
+func cancelReason(params []byte, reasonKey string) string {
+	if reasonKey == "" {
+		return ""
+	}
+	r, ok := jsonUnquote(objectMember(paramsObject(params), reasonKey))
+	if !ok {
+		return ""
+	}
+	return string(r)
+}
+
 // progressTarget reads the token of a progress message's params.
 func progressTarget(params []byte, tokenKey string) (ID, bool) {
 	obj := paramsObject(params)
@@ -164,11 +176,28 @@ func progressTarget(params []byte, tokenKey string) (ID, bool) {
 }
 
 // progressValueOf returns the value of a progress message's params: the
-// member valueKey, or the params object itself when valueKey is "".
-func progressValueOf(params []byte, valueKey string) []byte {
+// member valueKey, or, when valueKey is "", the params object without its
+// tokenKey member (MCP's {progressToken, progress, total, message} is the
+// value {progress, total, message}).
+func progressValueOf(params []byte, valueKey, tokenKey string) []byte {
 	obj := paramsObject(params)
-	if obj == nil || valueKey == "" {
-		return obj
+	if obj == nil {
+		return nil
 	}
-	return objectMember(obj, valueKey)
+	if valueKey != "" {
+		return objectMember(obj, valueKey)
+	}
+	rest := make([]byte, 0, len(obj))
+	rest = append(rest, '{')
+	eachMember(obj, func(k, v []byte) {
+		if string(k) == tokenKey {
+			return
+		}
+		if len(rest) > 1 {
+			rest = append(rest, ',')
+		}
+		rest = append(appendJSONString(rest, string(k)), ':')
+		rest = append(rest, v...)
+	})
+	return append(rest, '}')
 }

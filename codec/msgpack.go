@@ -155,7 +155,7 @@ func (c *msgpackConn) readFrame(h *Header) error {
 		switch h.ServiceMethod {
 		case c.dialect.CancelMethod:
 			if msgid, ok := c.cancelParams(c.body); ok {
-				*h = Header{Kind: Cancel, Seq: msgid}
+				*h = Header{Kind: Cancel, Seq: msgid, Error: c.cancelReason(c.body)}
 				c.body = nil
 				return nil
 			}

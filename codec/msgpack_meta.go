@@ -211,6 +211,19 @@ func (c *msgpackConn) cancelParams(params []byte) (msgid uint64, ok bool) {
 	return msgid, ok && end == len(v)
 }
 
+// cancelReason reads the reason of a cancel of the [{…}] form, or "".
+func (c *msgpackConn) cancelReason(params []byte) string {
+	m := mpOneParam(params)
+	if m == nil || c.dialect.CancelReason == "" {
+		return ""
+	}
+	r, _, ok := mpStringBytes(mpEntry(m, c.dialect.CancelReason), 0)
+	if !ok {
+		return ""
+	}
+	return string(r)
+}
+
 // appendCancel appends the dialect's cancel of our request msgid: [msgid]
 // where the dialect names the id "id" (this package's own form), else
 // [{CancelID: msgid, CancelReason: reason}].
@@ -244,13 +257,24 @@ func (c *msgpackConn) progressToken(params []byte) (ID, bool) {
 }
 
 // progressValue returns the value of a progress notification's params:
-// the dialect's ProgressValue entry, or the map itself.
+// the dialect's ProgressValue entry, or the map itself less its token.
 func (c *msgpackConn) progressValue(params []byte) []byte {
 	m := mpOneParam(params)
-	if m == nil || c.dialect.ProgressValue == "" {
-		return m
+	if m == nil {
+		return nil
 	}
-	return mpEntry(m, c.dialect.ProgressValue)
+	if c.dialect.ProgressValue != "" {
+		return mpEntry(m, c.dialect.ProgressValue)
+	}
+	n := 0
+	var entries []byte
+	mpEachEntry(m, func(k, v []byte) {
+		if string(k) != c.dialect.ProgressToken {
+			n++
+			entries = append(appendMpString(entries, string(k)), v...)
+		}
+	})
+	return append(appendMpMapHeader(nil, n), entries...)
 }
 
 // writeProgress appends to c.fw.buf the dialect's progress notification for the token

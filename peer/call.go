@@ -183,11 +183,12 @@ func (p *Peer) request(ctx context.Context, c *call, args any, abandon <-chan st
 }
 
 // sendCancel tells the other end that we gave up on our request seq, and
-// why, where the dialect says (ctx's error). It never waits.
+// why, where the dialect says: ctx's cause (context.WithCancelCause), or
+// its error. It never waits.
 func (p *Peer) sendCancel(seq uint64, ctx context.Context) {
 	h := codec.Header{Kind: codec.Cancel, Seq: seq}
-	if err := ctx.Err(); err != nil {
-		h.Error = err.Error()
+	if cause := context.Cause(ctx); cause != nil {
+		h.Error = cause.Error()
 	}
 	flush, _ := p.out.send(h, nil, false, always, nil)
 	p.kick(flush, noWait)

@@ -1,6 +1,9 @@
 package peer
 
-import "errors"
+import (
+	"context"
+	"errors"
+)
 
 // Errors of this package. Remote errors are *Error values (error.go),
 // except the refusals of a peer of this package, which become ErrBusy and
@@ -35,3 +38,21 @@ var (
 // errPanicked is what the caller of a handler that panicked is told; the
 // panic's text and stack stay in the serving peer's log.
 var errPanicked = errors.New("peer: handler panicked")
+
+// CancelledError is the cause (context.Cause) of a handler's context that
+// ended because its caller cancelled the call. It Is context.Canceled.
+type CancelledError struct {
+	// Reason is why, where the caller's dialect says (MCP's
+	// notifications/cancelled has a reason); "" where it does not.
+	Reason string
+}
+
+func (e *CancelledError) Error() string {
+	if e.Reason == "" {
+		return "peer: the caller cancelled the call"
+	}
+	return "peer: the caller cancelled the call: " + e.Reason
+}
+
+// Is makes a CancelledError a context.Canceled.
+func (e *CancelledError) Is(target error) bool { return target == context.Canceled }

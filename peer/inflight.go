@@ -30,16 +30,17 @@ func (p *Peer) update(change func(s *inFlight)) {
 	p.mu.Lock()
 	s := &p.state
 	change(s)
-	if s.quiet != nil && (s.ended || s.draining && s.incoming == 0 && len(s.calls) == 0 && !s.ordered.running) {
+	over := s.lingering && s.answersDone()
+	if over {
+		s.lingering = false
+	}
+	// Quiet: ended with nothing owed, or draining with nothing in flight.
+	if s.quiet != nil && (s.ended && !s.lingering || s.draining && s.incoming == 0 && len(s.calls) == 0 && !s.ordered.running) {
 		select {
 		case <-s.quiet:
 		default:
 			close(s.quiet)
 		}
-	}
-	over := s.lingering && s.answersDone()
-	if over {
-		s.lingering = false
 	}
 	p.mu.Unlock()
 	if over {

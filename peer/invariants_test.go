@@ -62,13 +62,13 @@ func TestInvariant1ReaderNeverWrites(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background()) // so the caller does not write itself
 	defer cancel()
 	go func() { reply <- p.Call(ctx, "Remote.Hello", "x", &got) }()
-	// Wait until the call is registered (its Seq is 0), then feed a request
+	// Wait until the call is registered (its Seq is 1), then feed a request
 	// for a method nobody serves, and the answer to the call.
 	waitFor(t, "the call", func() bool { _, out := p.InFlight(); return out == 1 })
 	frames := []byte{0x94, 0x00, 0x07, 0xa7}
 	frames = append(frames, "No.Such"...)
 	frames = append(frames, 0x91, 0x01)                   // [0, 7, "No.Such", [1]]
-	frames = append(frames, 0x94, 0x01, 0x00, 0xc0, 0xa2) // [1, 0, nil, "ok"]
+	frames = append(frames, 0x94, 0x01, 0x01, 0xc0, 0xa2) // [1, 1, nil, "ok"]
 	frames = append(frames, "ok"...)
 	go conn.feed.Write(frames)
 	select {
@@ -455,4 +455,52 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// Patient answers after a pause, watching its context.
+type Patient struct{}
+
+func (Patient) Echo(ctx context.Context, s string, reply *string) error {
+	select {
+	case <-time.After(50 * time.Millisecond):
+		*reply = s
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// A client that sends its requests and then closes its side, as a shell
+// pipe into a stdio server does, still gets every answer: the handlers'
+// contexts stay live, and Shutdown after Done waits for the answers owed.
+func TestHalfCloseStillAnswersAndShutdownWaits(t *testing.T) {
+	ca, cb := tcpPair(t)
+	p, err := peer.New(cb, codec.JSONRPC2, func(_ *peer.Peer, r *peer.Registry) error { return r.Register(Patient{}) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for _, id := range []string{"1", "2"} {
+		if _, err := ca.Write([]byte(`{"jsonrpc":"2.0","method":"Patient.Echo","params":["a` + id + `"],"id":` + id + `}` + "\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ca.(*net.TCPConn).CloseWrite()
+	select {
+	case <-p.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the peer did not see the end of its input")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := p.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	ca.SetReadDeadline(time.Now().Add(5 * time.Second))
+	got, _ := io.ReadAll(ca)
+	for _, want := range []string{`"id":1,"result":"a1"`, `"id":2,"result":"a2"`} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("the client read %q; want %s in it", got, want)
+		}
+	}
 }

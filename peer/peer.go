@@ -111,7 +111,9 @@ func newPeer(rwc io.ReadWriteCloser, c codec.Codec, bind Binder, opts *Options, 
 		log:      o.Logger,
 		panicLog: o.Logger,
 		onEnd:    onEnd,
-		state:    inFlight{calls: make(map[uint64]*call), serving: make(map[uint64]*incoming)},
+		// Seqs start at 1: JavaScript clients test ids for truth, and the
+		// MCP SDK ignores the cancel of request 0.
+		state: inFlight{nextSeq: 1, calls: make(map[uint64]*call), serving: make(map[uint64]*incoming)},
 		done:     make(chan struct{}),
 		served:   make(chan struct{}),
 		wake:     make(chan struct{}, 1),
@@ -192,7 +194,8 @@ func (p *Peer) fail(err error) { p.end(err, true) }
 // closed its side cleanly), the stream stays open for writing until the
 // answers to the requests already taken are written, as net/rpc's server
 // does, so that a client that half-closes after its requests still gets
-// them; the peer is Done all the same.
+// them: their handlers' contexts stay live until then, and Shutdown waits
+// for those answers. The peer is Done all the same.
 func (p *Peer) end(err error, closeNow bool) {
 	p.endOnce.Do(func() {
 		switch {
@@ -214,7 +217,6 @@ func (p *Peer) end(err error, closeNow bool) {
 			s.lingering = !closeNow
 		})
 		p.stopTimers()
-		p.cancelCtx()
 		close(p.done)
 		for _, c := range calls {
 			c.finish(err)
@@ -229,8 +231,10 @@ func (p *Peer) end(err error, closeNow bool) {
 }
 
 // closeStream closes the stream, once the connection has ended.
+// Every handler's context ends with it.
 func (p *Peer) closeStream() {
 	p.closeOnce.Do(func() {
+		p.cancelCtx()
 		p.out.stop(p.err)
 		p.rwc.Close()
 	})
@@ -268,7 +272,9 @@ func (p *Peer) Close() error {
 // waits until every request already taken has been answered on the stream
 // and every call this peer made has its answer, or until ctx ends, and
 // then closes the peer as Close does. It returns ctx.Err() if ctx ended
-// first.
+// first. After the other end closed its side cleanly (a stdin that ended),
+// Shutdown waits for the answers still owed for the requests it sent
+// before it did.
 func (p *Peer) Shutdown(ctx context.Context) error {
 	var quiet chan struct{}
 	p.update(func(s *inFlight) {
@@ -280,8 +286,7 @@ func (p *Peer) Shutdown(ctx context.Context) error {
 	})
 	var err error
 	select {
-	case <-quiet:
-	case <-p.done:
+	case <-quiet: // which an end with nothing owed closes too
 	case <-ctx.Done():
 		err = ctx.Err()
 	}

@@ -72,7 +72,8 @@ func progressFrom(ctx context.Context) progressSink {
 // returns nil. It returns once the message is queued to be written, ahead
 // of the answer; waiting for room in a full send queue is bounded by ctx.
 // After the handler has returned, the request is answered and
-// ReportProgress does nothing. v must encode as an object for the mcp
+// ReportProgress does nothing; after its context ended (its caller
+// cancelled), it sends nothing and returns the context's error. v must encode as an object for the mcp
 // dialect, whose progress params are v's own members beside the token.
 func ReportProgress(ctx context.Context, v any) error {
 	r := servedFrom(ctx)
@@ -84,6 +85,9 @@ func ReportProgress(ctx context.Context, v any) error {
 	defer r.mu.Unlock()
 	if r.answered {
 		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err // cancelled: its caller wants nothing more of it
 	}
 	h := codec.Header{Kind: codec.Progress, Token: r.token}
 	abandon := ctx.Done()

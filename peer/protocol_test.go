@@ -388,8 +388,8 @@ func TestRequestIDInHandler(t *testing.T) {
 			a, _, _, _ := dialectPair(t, c, nil)
 			for want := range 3 {
 				var id string
-				if err := a.Call(context.Background(), "Proto.ID", "", &id); err != nil || id != fmt.Sprint(want) {
-					t.Errorf("call %d: id %q, %v; want %d (the caller's sequence number)", want, id, err, want)
+				if err := a.Call(context.Background(), "Proto.ID", "", &id); err != nil || id != fmt.Sprint(want+1) {
+					t.Errorf("call %d: id %q, %v; want %d (the caller's sequence number, from 1)", want, id, err, want+1)
 				}
 			}
 		})

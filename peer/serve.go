@@ -36,8 +36,8 @@ type incoming struct {
 	m         *method
 	arg       reflect.Value
 	ctx       context.Context
-	req       *request           // ctx, when it knows the request; nil otherwise
-	cancel    context.CancelFunc // nil: nothing can cancel it
+	req       *request                // ctx, when it knows the request; nil otherwise
+	cancel    context.CancelCauseFunc // nil: nothing can cancel it
 	counted   bool               // holds a place in p.inFlight
 	cancelled atomic.Bool        // the caller sent a cancel
 }
@@ -109,7 +109,7 @@ func (p *Peer) read() bool {
 			err = p.deliver(h)
 		case codec.Cancel:
 			if err = p.conn.ReadBody(nil); err == nil {
-				p.cancelIncoming(h.Seq)
+				p.cancelIncoming(h.Seq, h.Error)
 			}
 		case codec.Progress:
 			var mine bool
@@ -228,7 +228,7 @@ func (p *Peer) bindContext(in *incoming, withCtx bool) {
 		switch {
 		case !notice:
 			r := &request{id: h.ID, meta: h.Meta, token: h.Token}
-			r.Context, in.cancel = context.WithCancel(p.ctx)
+			r.Context, in.cancel = context.WithCancelCause(p.ctx)
 			in.ctx, in.req = r, r
 		case h.Meta != nil:
 			r := &request{Context: p.ctx, meta: h.Meta}
@@ -276,7 +276,7 @@ func (p *Peer) serve(in *incoming) {
 		p.update(func(s *inFlight) { delete(s.serving, in.h.Seq) })
 	}
 	if in.cancel != nil {
-		in.cancel()
+		in.cancel(nil)
 	}
 	if in.h.Kind == codec.Notification {
 		if err != nil {
@@ -341,14 +341,15 @@ func (p *Peer) recoverPanic(in *incoming, err *error) {
 }
 
 // cancelIncoming ends the context of their request seq, if its handler
-// takes one and is still running. The reader registers a request before it
-// reads the next frame, so a cancel never overtakes its request.
-func (p *Peer) cancelIncoming(seq uint64) {
+// takes one and is still running, with the reason the cancel gave as its
+// cause. The reader registers a request before it reads the next frame,
+// so a cancel never overtakes its request.
+func (p *Peer) cancelIncoming(seq uint64, reason string) {
 	p.update(func(s *inFlight) { // within: once out of serving, in may serve another request
 		if in := s.serving[seq]; in != nil {
 			in.cancelled.Store(true)
 			if in.cancel != nil {
-				in.cancel()
+				in.cancel(&CancelledError{Reason: reason})
 			}
 		}
 	})

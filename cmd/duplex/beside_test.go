@@ -73,7 +73,7 @@ func TestDialectParams(t *testing.T) {
 		"mcp":     `"params":{"A":7,"B":8}`,
 	} {
 		r := duplexRun(t, "call", "-v", "-codec", "jsonrpc2", "-dialect", dialect, s.url, "Arith.Multiply", `{"A": 7, "B": 8}`)
-		r.want(t, 0, "56\n", `--> `, `{"jsonrpc":"2.0","method":"Arith.Multiply",`+params+`,"id":0}`)
+		r.want(t, 0, "56\n", `--> `, `{"jsonrpc":"2.0","method":"Arith.Multiply",`+params+`,"id":1}`)
 	}
 	m := start(t, duplex, "master", "-listen", "127.0.0.1:0", "-codec", "jsonrpc2", "-dialect", "mcp", "-v", "-n", "1", "-call", "Arith.Multiply", `{"A": 6, "B": 7}`)
 	dialGoWorker(t, m.address(t), codec.JSONRPC2, nil)

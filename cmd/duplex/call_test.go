@@ -183,9 +183,9 @@ func TestFramedCodecs(t *testing.T) {
 			duplexRun(t, "call", "-codec", name, s.url, "Echo.Sum", "-params", "[1, 2, 3]").want(t, 0, "6\n")
 			duplexRun(t, "call", "-codec", name, s.url, "Arith.Divide", `{"A": 1, "B": 0}`).
 				want(t, 1, "", "duplex: Arith.Divide: remote error -32000: divide by zero\n")
-			frame := `{"jsonrpc":"2.0","method":"Arith.Multiply","params":{"A":2,"B":3},"id":0}`
+			frame := `{"jsonrpc":"2.0","method":"Arith.Multiply","params":{"A":2,"B":3},"id":1}`
 			r := duplexRun(t, "call", "-vv", "-codec", name, s.url, "Arith.Multiply", `{"A": 2, "B": 3}`)
-			r.want(t, 0, "6\n", "--> ", frame, `{"jsonrpc":"2.0","id":0,"result":6}`)
+			r.want(t, 0, "6\n", "--> ", frame, `{"jsonrpc":"2.0","id":1,"result":6}`)
 			if got := strings.Contains(r.stderr, "|Content-Length: |"); got != (c == codec.LSP) {
 				t.Errorf("hex dump shows an LSP header: %v; want %v\n%s", got, c == codec.LSP, r.stderr)
 			}
