@@ -113,10 +113,10 @@ func newPeer(rwc io.ReadWriteCloser, c codec.Codec, bind Binder, opts *Options, 
 		onEnd:    onEnd,
 		// Seqs start at 1: JavaScript clients test ids for truth, and the
 		// MCP SDK ignores the cancel of request 0.
-		state: inFlight{nextSeq: 1, calls: make(map[uint64]*call), serving: make(map[uint64]*incoming)},
-		done:     make(chan struct{}),
-		served:   make(chan struct{}),
-		wake:     make(chan struct{}, 1),
+		state:  inFlight{nextSeq: 1, calls: make(map[uint64]*call), serving: make(map[uint64]*incoming)},
+		done:   make(chan struct{}),
+		served: make(chan struct{}),
+		wake:   make(chan struct{}, 1),
 	}
 	if p.log == nil {
 		p.log, p.panicLog = slog.New(slog.DiscardHandler), slog.Default()

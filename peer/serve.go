@@ -38,8 +38,8 @@ type incoming struct {
 	ctx       context.Context
 	req       *request                // ctx, when it knows the request; nil otherwise
 	cancel    context.CancelCauseFunc // nil: nothing can cancel it
-	counted   bool               // holds a place in p.inFlight
-	cancelled atomic.Bool        // the caller sent a cancel
+	counted   bool                    // holds a place in p.inFlight
+	cancelled atomic.Bool             // the caller sent a cancel
 }
 
 // goRead starts a reader. It is goStart spelled out, which saves the
