@@ -2,7 +2,9 @@ package peer_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
+	"errors"
 	"net"
 	"testing"
 	"time"
@@ -136,5 +138,40 @@ func TestProgressTokenFromForeignClients(t *testing.T) {
 				t.Fatalf("read %v; want the answer after the progress", msg)
 			}
 		})
+	}
+}
+
+// Why records why its context ended.
+type Why struct{ cause chan error }
+
+func (w *Why) Wait(ctx context.Context, _ any, _ *string) error {
+	<-ctx.Done()
+	w.cause <- context.Cause(ctx)
+	return ctx.Err()
+}
+
+// TestCancelReasonIsTheCause checks that MCP's cancel reason reaches the
+// handler as its context's cause, and that a Go caller's cause is the
+// reason it sends.
+func TestCancelReasonIsTheCause(t *testing.T) {
+	why := &Why{cause: make(chan error, 1)}
+	opts := &peer.Options{Dialect: codec.MCPDialect}
+	a, _ := peerPair(t, codec.JSONRPC2Lines, nil, func(_ *peer.Peer, r *peer.Registry) error { return r.Register(why) }, opts, opts)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- a.Call(ctx, "Why.Wait", struct{}{}, new(string)) }()
+	waitFor(t, "the call", func() bool { _, out := a.InFlight(); return out == 1 })
+	cancel(errors.New("the user pressed stop"))
+	if err := <-errc; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Call: %v; want context.Canceled", err)
+	}
+	select {
+	case cause := <-why.cause:
+		var ce *peer.CancelledError
+		if !errors.As(cause, &ce) || ce.Reason != "the user pressed stop" || !errors.Is(cause, context.Canceled) {
+			t.Fatalf("the handler's cause is %v; want a CancelledError with the caller's reason that Is context.Canceled", cause)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the handler's context did not end")
 	}
 }
