@@ -39,6 +39,26 @@ func helperMain(mode string) int {
 			os.Stdout.Write(b)
 		}
 		return 3
+	case "close-stdio": // Close must end a Read blocked on a standard input that stays open
+		rw := transport.Stdio()
+		read := make(chan error, 1)
+		go func() {
+			_, err := rw.Read(make([]byte, 1))
+			read <- err
+		}()
+		time.Sleep(50 * time.Millisecond) // the Read is blocked
+		rw.Close()
+		select {
+		case err := <-read:
+			if err == nil {
+				fmt.Fprintln(os.Stderr, "helper: the Read returned data")
+				return 1
+			}
+			return 0
+		case <-time.After(3 * time.Second):
+			fmt.Fprintln(os.Stderr, "helper: Close left the Read blocked")
+			return 1
+		}
 	case "hang": // ignore standard input closing; only a kill ends this
 		time.Sleep(time.Minute)
 		return 0

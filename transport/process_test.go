@@ -1,6 +1,7 @@
 package transport_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -85,5 +86,35 @@ func TestStartCommandRefusesStdio(t *testing.T) {
 	if p, err := transport.StartCommand(cmd, nil); err == nil {
 		p.Close()
 		t.Error("StartCommand with Stdout set succeeded")
+	}
+}
+
+// Closing Stdio ends a Read blocked on a standard input that is a pipe
+// nobody writes to and nobody closes, as an MCP or LSP server's is when
+// it is told to stop.
+func TestStdioCloseEndsABlockedRead(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = helperEnviron("close-stdio")
+	stdin, err := cmd.StdinPipe() // held open, never written
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("the child: %v: %s", err, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatal("the child did not exit")
 	}
 }

@@ -70,28 +70,18 @@ func serve(ctx context.Context, rwc io.ReadWriteCloser, l *log.Logger) error {
 	}
 	select {
 	case <-p.Done():
-		// Answers still owed when the input ended are dropped: the peer
-		// would write them, but nothing tells when it has (README.md).
-		p.Close()
+		// The client closed the server's input: write the answers still
+		// owed for what it sent before, then stop.
+		sctx, cancel := context.WithTimeout(context.Background(), closeGrace)
+		p.Shutdown(sctx)
+		cancel()
 	case <-ctx.Done():
-		// Closing standard input does not end a Read blocked on it (Go
-		// polls no file that was blocking when the process started), so
-		// Close, which waits for the reader, may wait for the client's
-		// next message: the server does not wait that long.
-		closed := make(chan struct{})
-		go func() {
-			p.Close()
-			close(closed)
-		}()
-		select {
-		case <-closed:
-		case <-time.After(closeGrace):
-		}
+		p.Close() // ends the Read blocked on standard input too (transport.Stdio)
 	}
 	l.Printf("the connection ended: %v", p.Err())
 	return nil
 }
 
-// closeGrace bounds how long a server told to stop waits for its peer to
-// close.
-const closeGrace = time.Second
+// closeGrace bounds how long a server whose input ended waits to write
+// the answers it still owes.
+const closeGrace = 5 * time.Second
