@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"sync/atomic"
+
+	"github.com/duplexrpc/duplex/internal/bufkeep"
 )
 
 // initialReadBuffer is the read buffer of a fresh connection: small, because
@@ -21,6 +23,8 @@ type frameReader struct {
 	max        int // the largest frame
 	err        error
 	ahead      atomic.Bool // unread bytes are buffered; read from any goroutine
+	peak       int         // the most bytes needed since the buffer last emptied
+	keep       bufkeep.Policy
 
 	// spilled is the front of a long frame that a scanner moved out of
 	// buf (see spill), in order; spilledLen their total length.
@@ -85,6 +89,7 @@ func (fr *frameReader) need(n int) ([]byte, error) {
 	if fr.end-fr.start >= n {
 		return fr.buf[fr.start : fr.start+n], nil
 	}
+	fr.peak = max(fr.peak, n)
 	if n+fr.spilledLen > fr.max {
 		return nil, fmt.Errorf("%w: more than %d bytes", ErrFrameTooLarge, fr.max)
 	}
@@ -116,11 +121,18 @@ func (fr *frameReader) readErr() error {
 }
 
 // grow moves the unread bytes to the front of a buffer that holds n bytes.
+// It doubles the buffer for a frame that grows as it is scanned, and takes
+// at once the size of one that says its length (a msgpack str or bin, an
+// LSP header), so that a large frame is not copied through every size
+// below it.
 func (fr *frameReader) grow(n int) {
 	unread := fr.end - fr.start
 	size := cap(fr.buf)
 	if size == 0 {
 		size = initialReadBuffer
+	}
+	if n > 2*size {
+		size = n + initialReadBuffer
 	}
 	for size < n {
 		size *= 2
@@ -143,9 +155,10 @@ func (fr *frameReader) consume(n int) {
 	fr.ahead.Store(fr.start < fr.end)
 	if fr.start == fr.end {
 		fr.start, fr.end = 0, 0
-		if cap(fr.buf) > 4*initialReadBuffer*16 {
-			fr.buf = nil // drop a large frame's buffer once it is spent
+		if !fr.keep.Keep(cap(fr.buf), fr.peak) {
+			fr.buf = nil // a large frame's buffer, no longer used as large
 		}
+		fr.peak = 0
 	}
 }
 

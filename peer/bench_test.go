@@ -2,6 +2,7 @@ package peer_test
 
 import (
 	"context"
+	"fmt"
 	"net/rpc"
 	"testing"
 
@@ -83,5 +84,52 @@ func BenchmarkCallPipelined(b *testing.B) {
 				}
 			})
 		})
+	}
+}
+
+// BenchmarkCallLarge echoes a string and a []byte of 64 KiB and 1 MiB over
+// msgpack, one call at a time and from 32 goroutines per CPU.
+func BenchmarkCallLarge(b *testing.B) {
+	for _, size := range []int{64 << 10, 1 << 20} {
+		for _, kind := range []string{"string", "bytes"} {
+			for _, mode := range []string{"seq", "par32"} {
+				name := fmt.Sprintf("size=%dk/%s/%s", size>>10, kind, mode)
+				b.Run(name, func(b *testing.B) {
+					a, _ := peerPair(b, codec.Msgpack, nil, bindTestServices())
+					payload := rpctest.BigBytes(size)
+					method, args := "Echo.Bytes", any(payload)
+					if kind == "string" {
+						method, args = "Echo.String", string(payload)
+					}
+					call := func() error {
+						if kind == "string" {
+							var got string
+							return a.Call(context.Background(), method, args, &got)
+						}
+						var got []byte
+						return a.Call(context.Background(), method, args, &got)
+					}
+					b.SetBytes(int64(size))
+					b.ReportAllocs()
+					if mode == "seq" {
+						for b.Loop() {
+							if err := call(); err != nil {
+								b.Fatal(err)
+							}
+						}
+						return
+					}
+					b.SetParallelism(32)
+					b.RunParallel(func(pb *testing.PB) {
+						for pb.Next() {
+							if err := call(); err != nil {
+								b.Error(err)
+								return
+							}
+						}
+					})
+				})
+			}
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/duplexrpc/duplex/codec"
+	"github.com/duplexrpc/duplex/internal/bufkeep"
 )
 
 // How frames leave a peer.
@@ -36,9 +37,6 @@ import (
 // a slow link.
 const writeChunk = 64 << 10
 
-// keepQueue is the largest queue buffer kept for reuse once written.
-const keepQueue = 1 << 20
-
 type sender struct {
 	app      codec.FrameAppender // encodes straight into the queue; nil: conn does, through sink
 	conn     codec.Conn          // encodes into the queue through sink, where app is nil
@@ -63,6 +61,7 @@ type sender struct {
 	err      error
 	spare    []byte
 	spareEnd []int
+	keep     bufkeep.Policy // whether a large queue buffer is kept as the spare
 
 	// readerAhead: the reader has bytes of further frames buffered, and
 	// will call readerWaits before it next reads the stream. A frame sent
@@ -275,7 +274,7 @@ func (s *sender) flushFrom(mode flushMode) {
 // back for reuse, and its answers are reported written, or the peer fails.
 func (s *sender) done(buf []byte, ends []int, replies int, err error) {
 	s.mu.Lock()
-	if cap(buf) <= keepQueue {
+	if s.keep.Keep(cap(buf), len(buf)) {
 		s.spare = buf[:0]
 	}
 	s.spareEnd = ends[:0]
