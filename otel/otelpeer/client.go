@@ -15,13 +15,17 @@ import (
 
 // InterceptCall is a peer.CallInterceptor: it runs invoke, the call or
 // notification, in a client span named after the method, with the span's
-// context in the call's metadata, and records its duration.
+// context in the call's metadata, and records its duration. The engine's
+// heartbeats (peer.HeartbeatMethod) are let through untraced.
 //
 // The parent is the span of ctx. A ctx without one whose outgoing
 // metadata carries a trace context (a relay that forwards what its
 // request came with, as cluster's master does) continues that trace
 // instead of starting one.
 func (in *Instrumentation) InterceptCall(ctx context.Context, call peer.Outgoing, invoke func(context.Context) error) error {
+	if call.Notify && call.Method == peer.HeartbeatMethod {
+		return invoke(ctx) // the engine's own, which nobody serves: no span
+	}
 	var info *peerInfo
 	if call.Peer != nil {
 		info = in.peerInfoOf(call.Peer)

@@ -217,3 +217,18 @@ func TestUnknownMethodIsOther(t *testing.T) {
 		}
 	}
 }
+
+// The engine's heartbeats are not calls of the program's: no span.
+func TestHeartbeatsAreNotTraced(t *testing.T) {
+	tm := newTelemetry(t)
+	o := tm.instrument(t, nil)
+	o.Heartbeat = 5 * time.Millisecond
+	master, _ := peerPair(t, codec.Msgpack, nil, register(Worker{}), o, tm.instrument(t, nil))
+	time.Sleep(50 * time.Millisecond) // about ten heartbeats
+	if err := master.Call(context.Background(), "Worker.Leaf", "x", new(string)); err != nil {
+		t.Fatal(err)
+	}
+	if spans := tm.spans.GetSpans(); len(spans) != 2 {
+		t.Errorf("got %d spans, want the call's 2: %v", len(spans), names(spans))
+	}
+}
