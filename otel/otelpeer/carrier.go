@@ -28,14 +28,28 @@ func (c MetadataCarrier) Set(key, value string) { c[key] = value }
 // Keys returns the keys, sorted.
 func (c MetadataCarrier) Keys() []string { return slices.Sorted(maps.Keys(c)) }
 
+// lazyCarrier is a carrier for injecting that makes its metadata only if
+// the propagator writes something: an invalid span and no baggage, the
+// case of a no-op tracer, cost no map.
+type lazyCarrier struct{ md peer.Metadata }
+
+func (c *lazyCarrier) Get(key string) string { return c.md[key] }
+func (c *lazyCarrier) Keys() []string        { return MetadataCarrier(c.md).Keys() }
+func (c *lazyCarrier) Set(key, value string) {
+	if c.md == nil {
+		c.md = make(peer.Metadata, 3)
+	}
+	c.md[key] = value
+}
+
 // Inject returns a context whose calls carry the trace context and baggage
 // of ctx in their metadata, for a call that no Instrumentation sees: one
 // made through cluster.Client, or a peer without the interceptors. A
 // peer's InterceptCall does this itself.
 func (in *Instrumentation) Inject(ctx context.Context) context.Context {
-	md := make(peer.Metadata, 3)
-	in.prop.Inject(ctx, MetadataCarrier(md))
-	return peer.WithMetadata(ctx, md)
+	var out lazyCarrier
+	in.prop.Inject(ctx, &out)
+	return peer.WithMetadata(ctx, out.md)
 }
 
 // Extract returns ctx with the remote span context and baggage that md

@@ -6,11 +6,16 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
-	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/duplexrpc/duplex/codec"
 	"github.com/duplexrpc/duplex/peer"
+)
+
+// The span kinds, as options made once.
+var (
+	clientKind = trace.WithSpanKind(trace.SpanKindClient)
+	serverKind = trace.WithSpanKind(trace.SpanKindServer)
 )
 
 // InterceptCall is a peer.CallInterceptor: it runs invoke, the call or
@@ -26,13 +31,10 @@ func (in *Instrumentation) InterceptCall(ctx context.Context, call peer.Outgoing
 	if call.Notify && call.Method == peer.HeartbeatMethod {
 		return invoke(ctx) // the engine's own, which nobody serves: no span
 	}
-	var info *peerInfo
-	if call.Peer != nil {
-		info = in.peerInfoOf(call.Peer)
-	} else {
-		info = &peerInfo{wire: wireOf(nil)}
+	if call.Peer == nil {
+		return in.client(ctx, &peerInfo{wire: wireOf(nil)}, call.Method, invoke)
 	}
-	return in.client(ctx, info, call.Method, invoke)
+	return in.client(ctx, in.peerInfoOf(call.Peer), call.Method, invoke)
 }
 
 // Call runs invoke, a call of method made on a wire of codec c by
@@ -53,37 +55,36 @@ func (in *Instrumentation) client(ctx context.Context, info *peerInfo, method st
 			ctx = in.prop.Extract(ctx, MetadataCarrier(md))
 		}
 	}
-	name, methodAttrs := in.method(info.wire, method)
-	kv := make([]attribute.KeyValue, 0, 12)
+	mi := in.methodOf(info.wire, method)
+	kv := make([]attribute.KeyValue, 0, 8)
 	kv = info.wire.attrs(kv)
-	kv = append(kv, methodAttrs...)
+	kv = append(kv, mi.attrs...)
 	kv = append(kv, info.client...)
 	start := time.Now()
-	ctx, span := in.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient), trace.WithTimestamp(start), trace.WithAttributes(kv...))
+	ctx, span := in.tracer.Start(ctx, mi.name, clientKind, trace.WithAttributes(kv...))
 
-	md := make(peer.Metadata, 3)
-	in.prop.Inject(ctx, MetadataCarrier(md))
-	ctx = peer.WithMetadata(ctx, md)
+	var out lazyCarrier
+	in.prop.Inject(ctx, &out)
+	ctx = peer.WithMetadata(ctx, out.md) // nothing to add: ctx as it is
 
-	base := make([]attribute.KeyValue, 2, 4)
-	base[0], base[1] = semconv.RPCSystemNameKey.String(info.wire.system), methodAttrs[0]
-	active := metric.WithAttributes(base...)
-	in.m.clientActive.Add(ctx, 1, active)
+	in.m.clientActive.Add(ctx, 1, mi.active...)
 	err := invoke(ctx)
-	end := time.Now()
-	in.m.clientActive.Add(ctx, -1, active)
+	elapsed := time.Since(start)
+	in.m.clientActive.Add(ctx, -1, mi.active...)
 
 	o := clientOutcome(ctx, err)
-	o.end(span, trace.WithTimestamp(end))
-	in.m.clientDuration.Float64Histogram.Record(ctx, end.Sub(start).Seconds(), metric.WithAttributes(o.metricAttrs(base)...))
+	o.end(span)
+	in.m.clientDuration.Float64Histogram.Record(ctx, elapsed.Seconds(), o.recordOptions(mi)...)
 	return err
 }
 
-// method returns the span's name and the method's attributes: rpc.method
-// first, then rpc.method_original for a method KnownMethod rejects.
-func (in *Instrumentation) method(w wire, method string) (string, []attribute.KeyValue) {
-	if in.known == nil || in.known(method) {
-		return method, []attribute.KeyValue{semconv.RPCMethod(method)}
+// recordOptions are the duration metric's attributes for the outcome:
+// the method's own, made once, for a call that succeeded.
+func (o outcome) recordOptions(mi *methodInfo) []metric.RecordOption {
+	if o.statusCode == "" && !o.failed() {
+		return mi.ok
 	}
-	return w.system, []attribute.KeyValue{semconv.RPCMethod(other), semconv.RPCMethodOriginal(method)}
+	kv := make([]attribute.KeyValue, 0, 4)
+	kv = append(kv, mi.base...)
+	return []metric.RecordOption{metric.WithAttributes(o.metricAttrs(kv)...)}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
@@ -61,6 +62,8 @@ type Instrumentation struct {
 	requestID bool
 	m         instruments
 	peers     sync.Map // peer ID → *peerInfo: see peerInfoOf
+	methods   sync.Map // methodKey → *methodInfo: see methodOf
+	nmethods  atomic.Int64
 }
 
 // New returns an Instrumentation. It fails only when the meter provider

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 
@@ -32,10 +31,10 @@ func (in *Instrumentation) Intercept(ctx context.Context, method string, serve f
 	if md := peer.IncomingMetadata(ctx); len(md) > 0 {
 		parent = in.prop.Extract(ctx, MetadataCarrier(md))
 	}
-	name, methodAttrs := in.method(info.wire, method)
-	kv := make([]attribute.KeyValue, 0, 12)
+	mi := in.methodOf(info.wire, method)
+	kv := make([]attribute.KeyValue, 0, 8)
 	kv = info.wire.attrs(kv)
-	kv = append(kv, methodAttrs...)
+	kv = append(kv, mi.attrs...)
 	kv = append(kv, info.server...)
 	if in.requestID && info.wire.jsonrpc {
 		if id, ok := peer.RequestID(ctx); ok {
@@ -43,18 +42,15 @@ func (in *Instrumentation) Intercept(ctx context.Context, method string, serve f
 		}
 	}
 	start := time.Now()
-	sctx, span := in.tracer.Start(parent, name, trace.WithSpanKind(trace.SpanKindServer), trace.WithTimestamp(start), trace.WithAttributes(kv...))
+	sctx, span := in.tracer.Start(parent, mi.name, serverKind, trace.WithAttributes(kv...))
 
-	base := make([]attribute.KeyValue, 2, 4)
-	base[0], base[1] = semconv.RPCSystemNameKey.String(info.wire.system), methodAttrs[0]
-	active := metric.WithAttributes(base...)
-	in.m.serverActive.Add(sctx, 1, active)
+	in.m.serverActive.Add(sctx, 1, mi.active...)
 	err := serve(sctx)
-	end := time.Now()
-	in.m.serverActive.Add(sctx, -1, active)
+	elapsed := time.Since(start)
+	in.m.serverActive.Add(sctx, -1, mi.active...)
 
 	o := serverOutcome(ctx, p, info.wire, err)
-	o.end(span, trace.WithTimestamp(end))
-	in.m.serverDuration.Float64Histogram.Record(sctx, end.Sub(start).Seconds(), metric.WithAttributes(o.metricAttrs(base)...))
+	o.end(span)
+	in.m.serverDuration.Float64Histogram.Record(sctx, elapsed.Seconds(), o.recordOptions(mi)...)
 	return err
 }
