@@ -9,6 +9,7 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/baggage"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
@@ -231,4 +232,36 @@ func TestHeartbeatsAreNotTraced(t *testing.T) {
 	if spans := tm.spans.GetSpans(); len(spans) != 2 {
 		t.Errorf("got %d spans, want the call's 2: %v", len(spans), names(spans))
 	}
+}
+
+// An unsampled call still sends its trace context, flagged unsampled, so
+// that the other end, sampling by its parent, does not sample either, and
+// its handler is still in the trace.
+func TestUnsampledPropagates(t *testing.T) {
+	tm := newTelemetry(t)
+	never := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()))
+	t.Cleanup(func() { never.Shutdown(context.Background()) })
+	unsampled := func(o *otelpeer.Options) { o.TracerProvider = never }
+	seen := make(chan trace.SpanContext, 1)
+	master, _ := peerPair(t, codec.Msgpack, nil, register(&Seen{seen}), tm.instrument(t, unsampled), tm.instrument(t, nil))
+	ctx, root := never.Tracer("test").Start(context.Background(), "job")
+	defer root.End()
+	if err := master.Call(ctx, "Seen.Span", 0, new(int)); err != nil {
+		t.Fatal(err)
+	}
+	sc := <-seen
+	if sc.TraceID() != root.SpanContext().TraceID() || sc.IsSampled() {
+		t.Errorf("the handler's span: trace %s sampled %v; want trace %s, unsampled", sc.TraceID(), sc.IsSampled(), root.SpanContext().TraceID())
+	}
+	if spans := tm.spans.GetSpans(); len(spans) != 0 {
+		t.Errorf("the worker recorded %d spans of an unsampled trace: %v", len(spans), names(spans))
+	}
+}
+
+// Seen reports the span its handler runs in.
+type Seen struct{ seen chan trace.SpanContext }
+
+func (s *Seen) Span(ctx context.Context, _ int, _ *int) error {
+	s.seen <- trace.SpanContextFromContext(ctx)
+	return nil
 }
