@@ -38,8 +38,9 @@ type ClientOptions struct {
 // Client calls the workers of a cluster by name from any process that
 // reaches its NATS, with no worker connection of its own.
 //
-// Errors are those of a direct connection: a worker's error is an
-// rpc.ServerError (or peer.ErrBusy, peer.ErrDraining); a worker whose
+// Errors are those of a direct connection: a worker's error is a
+// *peer.Error with the worker's code and data (also an rpc.ServerError to
+// errors.As), or peer.ErrBusy, peer.ErrDraining; a worker whose
 // connection ended during the call gives an error that Is peer.ErrClosed;
 // a name no master holds fails at once with ErrNoWorker. When a call's
 // context ends, Call returns ctx.Err() at once and the cancel travels
@@ -107,6 +108,12 @@ func NewClient(nc *nats.Conn, opts *ClientOptions) (*Client, error) {
 // or for ctx to end. args is encoded with the client's codec and relayed
 // as it is; the answer is decoded into reply. codec.Params is not
 // supported through a cluster.
+//
+// The metadata of ctx (peer.WithMetadata) travels with the call to the
+// worker's handler, which reads it with peer.IncomingMetadata: a trace
+// context crosses the cluster so. A worker's error that has data carries
+// it as a codec.Raw of the client's codec: decode it with
+// codec.DecodeRaw(codec, e.Data.(codec.Raw), &v).
 func (c *Client) Call(ctx context.Context, name, method string, args, reply any) error {
 	msg, id, err := c.request(ctx, name, method, args)
 	if err != nil {
@@ -116,8 +123,8 @@ func (c *Client) Call(ctx context.Context, name, method string, args, reply any)
 	if err != nil {
 		return err
 	}
-	if status := headerOf(resp, hStatus); status != "" {
-		return errorOf(status, headerOf(resp, hError))
+	if f, failed := failureIn(resp); failed {
+		return errorOf(f)
 	}
 	if err := codec.DecodeRaw(c.codec, resp.Data, reply); err != nil {
 		return fmt.Errorf("cluster: decoding the reply of %s: %w", method, err)
@@ -139,8 +146,8 @@ func (c *Client) Notify(ctx context.Context, name, method string, args any) erro
 	if err != nil {
 		return err
 	}
-	if status := headerOf(resp, hStatus); status != "" {
-		return errorOf(status, headerOf(resp, hError))
+	if f, failed := failureIn(resp); failed {
+		return errorOf(f)
 	}
 	return nil
 }
@@ -179,6 +186,9 @@ func (c *Client) fill(ctx context.Context, msg *nats.Msg, method string, args an
 	msg.Header.Set(hCodec, c.codec.Name())
 	if d, ok := remaining(ctx); ok {
 		msg.Header.Set(hTimeout, timeoutHeader(d))
+	}
+	if err := setMetadata(ctx, msg.Header); err != nil {
+		return "", err
 	}
 	return id, nil
 }

@@ -3,14 +3,17 @@ package cluster
 import (
 	"context"
 	"errors"
-	"net/rpc"
+	"strconv"
+
+	"github.com/nats-io/nats.go"
 
 	"github.com/duplexrpc/duplex/codec"
 	"github.com/duplexrpc/duplex/peer"
 )
 
 // Errors of this package. A worker's own errors reach a caller as they
-// would over a direct connection: an rpc.ServerError, or peer.ErrBusy and
+// would over a direct connection: a *peer.Error with the worker's code and
+// data (also an rpc.ServerError to errors.As), or peer.ErrBusy and
 // peer.ErrDraining; a worker whose connection ended during the call gives
 // an error that Is peer.ErrClosed.
 var (
@@ -40,51 +43,85 @@ type relayError struct {
 func (e *relayError) Error() string { return e.text }
 func (e *relayError) Unwrap() error { return e.is }
 
-// errorOf turns a reply's status and error text back into the error the
-// call failed with.
-func errorOf(status, text string) error {
-	switch status {
+// failure is how a relayed call failed, as a reply says it: its status,
+// its text, and for a worker's error its code and data (the data's bytes
+// in the worker's wire, which is the caller's).
+type failure struct {
+	status string
+	text   string
+	code   int
+	data   []byte
+}
+
+// errorOf turns a reply's failure back into the error the call failed
+// with: a worker's error is a *peer.Error with its code and data, as over
+// a direct connection.
+func errorOf(f failure) error {
+	switch f.status {
 	case statusRemote:
-		return rpc.ServerError(text)
+		e := &peer.Error{Code: f.code, Message: f.text}
+		if len(f.data) > 0 {
+			e.Data = codec.Raw(f.data)
+		}
+		return e
 	case statusBusy:
 		return peer.ErrBusy
 	case statusDraining:
 		return peer.ErrDraining
 	case statusClosed:
-		return &relayError{text, peer.ErrClosed}
+		return &relayError{f.text, peer.ErrClosed}
 	case statusNoWorker:
-		return &relayError{text, ErrNoWorker}
+		return &relayError{f.text, ErrNoWorker}
 	case statusCodec:
-		return &relayError{text, ErrCodec}
+		return &relayError{f.text, ErrCodec}
 	case statusEncode:
-		return &relayError{text, codec.ErrEncode}
+		return &relayError{f.text, codec.ErrEncode}
 	case statusCancelled:
-		return &relayError{text, context.Canceled}
+		return &relayError{f.text, context.Canceled}
 	case statusDeadline:
-		return &relayError{text, context.DeadlineExceeded}
+		return &relayError{f.text, context.DeadlineExceeded}
 	}
-	return &relayError{text, nil}
+	return &relayError{f.text, nil}
 }
 
-// statusOf is the reply status, and the text, of the error a relayed call
-// failed with at a master.
-func statusOf(err error) (status, text string) {
-	var remote rpc.ServerError
+// failureOf is the reply's failure for the error a relayed call failed
+// with at a master.
+func failureOf(err error) failure {
+	var remote *peer.Error
 	switch {
 	case errors.Is(err, peer.ErrBusy):
-		return statusBusy, err.Error()
+		return failure{status: statusBusy, text: err.Error()}
 	case errors.Is(err, peer.ErrDraining):
-		return statusDraining, err.Error()
+		return failure{status: statusDraining, text: err.Error()}
 	case errors.As(err, &remote):
-		return statusRemote, string(remote)
+		f := failure{status: statusRemote, text: remote.Message, code: remote.Code}
+		if raw, ok := remote.Data.(codec.Raw); ok {
+			f.data = raw
+		}
+		return f
 	case errors.Is(err, peer.ErrClosed):
-		return statusClosed, err.Error()
+		return failure{status: statusClosed, text: err.Error()}
 	case errors.Is(err, codec.ErrEncode):
-		return statusEncode, err.Error()
+		return failure{status: statusEncode, text: err.Error()}
 	case errors.Is(err, context.Canceled):
-		return statusCancelled, err.Error()
+		return failure{status: statusCancelled, text: err.Error()}
 	case errors.Is(err, context.DeadlineExceeded):
-		return statusDeadline, err.Error()
+		return failure{status: statusDeadline, text: err.Error()}
 	}
-	return statusFailed, err.Error()
+	return failure{status: statusFailed, text: err.Error()}
+}
+
+// failureIn reads the failure a reply reports; ok is false for a reply
+// that carries a result.
+func failureIn(resp *nats.Msg) (f failure, ok bool) {
+	f.status = headerOf(resp, hStatus)
+	if f.status == "" {
+		return f, false
+	}
+	f.text = headerOf(resp, hError)
+	if f.status == statusRemote {
+		f.code, _ = strconv.Atoi(headerOf(resp, hCode))
+		f.data = resp.Data
+	}
+	return f, true
 }

@@ -342,7 +342,7 @@ func (g *gather) result(ctx context.Context, master string, r fanResult, args an
 	}
 	var err error
 	if r.Status != "" {
-		err = errorOf(r.Status, r.Error)
+		err = errorOf(failure{status: r.Status, text: r.Error, code: r.Code, data: r.Body})
 	}
 	g.set(r.Name, master, r.Body, err)
 }

@@ -14,13 +14,66 @@ import (
 )
 
 // fanResult is one worker's outcome of a fan-out, as a master sends it
-// back: a msgpack array [name, status, error, body] (docs/cluster.md §5).
+// back: a msgpack array [name, status, error, body], with a fifth element,
+// code, for a worker's error that has one (docs/cluster.md §5). For a
+// worker's error (status remote) the body is the error's data. A result
+// without a code is the four elements it always was, so clients and
+// masters from before the code still read each other's.
 type fanResult struct {
-	_msgpack struct{} `msgpack:",as_array"`
-	Name     string
-	Status   string
-	Error    string
-	Body     []byte
+	Name   string
+	Status string
+	Error  string
+	Body   []byte
+	Code   int
+}
+
+var (
+	_ msgpack.CustomEncoder = (*fanResult)(nil)
+	_ msgpack.CustomDecoder = (*fanResult)(nil)
+)
+
+func (r *fanResult) EncodeMsgpack(e *msgpack.Encoder) error {
+	n := 4
+	if r.Code != 0 {
+		n = 5
+	}
+	if err := e.EncodeArrayLen(n); err != nil {
+		return err
+	}
+	for _, s := range []string{r.Name, r.Status, r.Error} {
+		if err := e.EncodeString(s); err != nil {
+			return err
+		}
+	}
+	if err := e.EncodeBytes(r.Body); err != nil {
+		return err
+	}
+	if n == 5 {
+		return e.EncodeInt(int64(r.Code))
+	}
+	return nil
+}
+
+func (r *fanResult) DecodeMsgpack(d *msgpack.Decoder) error {
+	n, err := d.DecodeArrayLen()
+	if err != nil {
+		return err
+	}
+	if n != 4 && n != 5 {
+		return fmt.Errorf("cluster: a fan-out result of %d elements, want 4 or 5", n)
+	}
+	for _, s := range []*string{&r.Name, &r.Status, &r.Error} {
+		if *s, err = d.DecodeString(); err != nil {
+			return err
+		}
+	}
+	if r.Body, err = d.DecodeBytes(); err != nil {
+		return err
+	}
+	if n == 5 {
+		r.Code, err = d.DecodeInt()
+	}
+	return err
 }
 
 // fanOverhead is what a result costs in a reply beyond its strings and
@@ -76,10 +129,16 @@ func (m *Master) fanout(ctx context.Context, cancel context.CancelCauseFunc, id 
 		}
 	}
 	method := headerOf(msg, hMethod)
-	for j, r := range peer.CallEach(ctx, peers, method, codec.Raw(msg.Data), func() any { return new(codec.Raw) }) {
+	callCtx, err := withMetadata(ctx, msg)
+	if err != nil {
+		m.fail(msg, statusFailed, err.Error())
+		return
+	}
+	for j, r := range peer.CallEach(callCtx, peers, method, codec.Raw(msg.Data), func() any { return new(codec.Raw) }) {
 		res := &results[at[j]]
 		if r.Err != nil {
-			res.Status, res.Error = statusOf(causeOf(ctx, r.Err))
+			f := failureOf(causeOf(ctx, r.Err))
+			res.Status, res.Error, res.Code, res.Body = f.status, f.text, f.code, f.data
 			continue
 		}
 		res.Body = *r.Reply.(*codec.Raw)

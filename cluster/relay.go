@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -121,9 +122,13 @@ func (m *Master) startCall(name string, msg *nats.Msg) {
 // relay makes one call to the worker and answers it.
 func (m *Master) relay(ctx context.Context, cancel context.CancelCauseFunc, id string, e *entry, msg *nats.Msg) {
 	defer m.end(id, cancel)
+	ctx, err := withMetadata(ctx, msg)
+	if err != nil {
+		m.fail(msg, statusFailed, err.Error())
+		return
+	}
 	method := headerOf(msg, hMethod)
 	var reply codec.Raw
-	var err error
 	if headerOf(msg, hKind) == kindNotify {
 		err = e.p.Notify(ctx, method, codec.Raw(msg.Data))
 	} else {
@@ -133,8 +138,7 @@ func (m *Master) relay(ctx context.Context, cancel context.CancelCauseFunc, id s
 		return // nobody waits for the outcome
 	}
 	if err != nil {
-		status, text := statusOf(causeOf(ctx, err))
-		m.fail(msg, status, text)
+		m.failWith(msg, failureOf(causeOf(ctx, err)))
 		return
 	}
 	m.respond(msg, reply)
@@ -163,15 +167,27 @@ func (m *Master) respond(msg *nats.Msg, body []byte) {
 	m.send(r)
 }
 
-// fail answers msg with an error.
+// fail answers msg with an error of the master's.
 func (m *Master) fail(msg *nats.Msg, status, text string) {
+	m.failWith(msg, failure{status: status, text: text})
+}
+
+// failWith answers msg with a failure; a worker's error has its code in
+// a header and its data as the body.
+func (m *Master) failWith(msg *nats.Msg, f failure) {
 	if msg.Reply == "" {
 		return
 	}
 	r := nats.NewMsg(msg.Reply)
 	r.Header.Set(hMaster, m.id)
-	r.Header.Set(hStatus, status)
-	r.Header.Set(hError, text)
+	r.Header.Set(hStatus, f.status)
+	r.Header.Set(hError, f.text)
+	if f.code != 0 {
+		r.Header.Set(hCode, strconv.Itoa(f.code))
+	}
+	if int64(len(f.data)) <= m.nc.MaxPayload()-1024 {
+		r.Data = f.data // data too big for NATS is dropped: the error still goes
+	}
 	m.send(r)
 }
 

@@ -39,6 +39,8 @@ const (
 	hError   = "Duplex-Error"   // the error's text, with a status
 	hMaster  = "Duplex-Master"  // the master that answered
 	hDone    = "Duplex-Done"    // on a fan-out's last reply: the results in all
+	hMeta    = "Duplex-Meta"    // the call's metadata, a JSON object of strings; absent: none
+	hCode    = "Duplex-Code"    // a remote error's code, in decimal, with status remote; absent: 0
 )
 
 // kindNotify is the value of hKind for a notification.
@@ -47,7 +49,7 @@ const kindNotify = "notify"
 // The statuses of a reply (hStatus). A reply with none carries the
 // result.
 const (
-	statusRemote    = "remote"    // the worker's handler failed: hError is its text
+	statusRemote    = "remote"    // the worker's handler failed: hError is its text, hCode its code, the body its data
 	statusBusy      = "busy"      // the worker refused the call: too many in flight
 	statusDraining  = "draining"  // the worker refused the call: shutting down
 	statusClosed    = "closed"    // the worker's connection ended before it answered
