@@ -126,7 +126,10 @@ func (p *Peer) read() bool {
 				break
 			}
 			if in.h.Kind == codec.Notification && p.opts.OrderedNotifications {
-				p.queueOrdered(in)
+				p.queueOrdered(in, true)
+				break
+			}
+			if p.opts.RequestsAfterNotifications && p.queueOrdered(in, false) {
 				break
 			}
 			p.handOver()
@@ -365,20 +368,35 @@ func (p *Peer) cancelIncoming(seq uint64) {
 	p.mu.Unlock()
 }
 
-// orderedQueue holds notifications served one at a time, in order.
+// orderedQueue holds notifications served one at a time, in order, and,
+// with RequestsAfterNotifications, the requests read between them, each
+// started in its turn.
 type orderedQueue struct {
 	items   []*incoming
+	notices int  // the notifications among items, which NotificationQueue bounds
 	running bool // a goroutine is serving them
 }
 
-// queueOrdered queues a notification for the ordered server. A full queue
-// ends the connection: a gap in an ordered stream would go unnoticed.
-func (p *Peer) queueOrdered(in *incoming) {
+// queueOrdered queues an incoming for the ordered server. A notification
+// is always queued (always set); a request only behind notifications
+// waiting or being served, and queueOrdered reports whether it was: if
+// not, nothing is ahead of it and it starts at once. Requests are bounded
+// by MaxInFlight, notifications by NotificationQueue: a notification past
+// it ends the connection, as a gap in an ordered stream would go
+// unnoticed.
+func (p *Peer) queueOrdered(in *incoming, always bool) bool {
 	p.mu.Lock()
-	if len(p.ordered.items) >= p.opts.NotificationQueue {
+	if !always && !p.ordered.running {
 		p.mu.Unlock()
-		p.fail(fmt.Errorf("%w (%d waiting)", ErrNotificationOverflow, p.opts.NotificationQueue))
-		return
+		return false
+	}
+	if always {
+		if p.ordered.notices >= p.opts.NotificationQueue {
+			p.mu.Unlock()
+			p.fail(fmt.Errorf("%w (%d waiting)", ErrNotificationOverflow, p.opts.NotificationQueue))
+			return true
+		}
+		p.ordered.notices++
 	}
 	p.ordered.items = append(p.ordered.items, in)
 	start := !p.ordered.running
@@ -387,13 +405,19 @@ func (p *Peer) queueOrdered(in *incoming) {
 	if start {
 		p.goStart(p.serveOrdered)
 	}
+	return true
 }
 
+// serveOrdered serves the ordered queue until it is empty: each
+// notification in turn, and each request started when its turn comes.
+// Once the peer has ended, the notifications still queued are dropped;
+// the requests are started all the same, as every request taken is
+// answered, or fails, as the connection allows.
 func (p *Peer) serveOrdered() {
 	for {
 		p.mu.Lock()
-		if len(p.ordered.items) == 0 || p.ended {
-			p.ordered.items, p.ordered.running = nil, false
+		if len(p.ordered.items) == 0 {
+			p.ordered.items, p.ordered.notices, p.ordered.running = nil, 0, false
 			p.wakeQuiet()
 			over := p.lingerOver()
 			p.mu.Unlock()
@@ -405,7 +429,22 @@ func (p *Peer) serveOrdered() {
 		in := p.ordered.items[0]
 		p.ordered.items[0] = nil
 		p.ordered.items = p.ordered.items[1:]
+		if in.h.Kind == codec.Notification {
+			p.ordered.notices--
+		}
+		ended := p.ended
 		p.mu.Unlock()
-		p.serve(in)
+		switch {
+		case in.h.Kind != codec.Notification:
+			p.startRequest(in)
+		case ended:
+			p.free(in) // an ordered notification holds no place in flight
+		default:
+			p.serve(in)
+		}
 	}
 }
+
+// startRequest serves a request that waited in the ordered queue, on a
+// goroutine of its own.
+func (p *Peer) startRequest(in *incoming) { p.goStart(func() { p.serve(in) }) }
