@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # install.sh installs what the cross-language example tests need on a fresh
 # Debian machine: msgpack for /usr/bin/python3, Node.js with npm, the Node
-# example's locked dependencies, Chromium, and gopls at its pinned version.
+# examples' locked dependencies, Chromium, and gopls at its pinned version.
 # It installs only what is missing, so running it again is cheap, and it
 # prints nothing unless something fails.
 set -euo pipefail
@@ -57,6 +57,14 @@ browser_dir=$root/examples/browser
 if [[ ! -f $browser_dir/node_modules/.package-lock.json ||
 	$browser_dir/package-lock.json -nt $browser_dir/node_modules/.package-lock.json ]]; then
 	(cd "$browser_dir" && quietly npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# The language server example's client: vscode-languageserver-protocol and
+# the vscode-jsonrpc under it, pinned, as the Node example's.
+lspserver_dir=$root/examples/lspserver
+if [[ ! -f $lspserver_dir/node_modules/.package-lock.json ||
+	$lspserver_dir/package-lock.json -nt $lspserver_dir/node_modules/.package-lock.json ]]; then
+	(cd "$lspserver_dir" && quietly npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 # gopls, pinned, which the LSP example's test drives. go install builds it
