@@ -83,8 +83,19 @@ async function hover(conn, line, character) {
   return hoverLine(pos, await within(conn.sendRequest(HoverRequest.type, { textDocument: { uri: URI }, position: pos }), PROMPT_MS, "hover"));
 }
 
-async function session1(command) {
-  const { conn, exited } = start(command);
+// session starts the server and runs body with it; whatever happens, the
+// server does not outlive the session.
+async function session(command, body) {
+  const server = start(command);
+  try {
+    await body(server);
+  } finally {
+    server.conn.dispose();
+    if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill();
+  }
+}
+
+async function session1({ conn, exited }) {
 
   // The tokens the server asks to create, and the progress of each.
   const created = [];
@@ -190,11 +201,9 @@ async function session1(command) {
   }
   await conn.sendNotification(ExitNotification.type);
   console.log(`exit after shutdown: status ${await within(exited, PROMPT_MS, "the server's exit")}`);
-  conn.dispose();
 }
 
-async function session2(command) {
-  const { conn, exited } = start(command);
+async function session2({ conn, exited }) {
   conn.listen();
   const init = await within(conn.sendRequest(InitializeRequest.type, {
     processId: process.pid,
@@ -211,7 +220,6 @@ async function session2(command) {
   }
   await conn.sendNotification(ExitNotification.type);
   console.log(`exit without shutdown: status ${await within(exited, PROMPT_MS, "the server's exit")}`);
-  conn.dispose();
 }
 
 async function main() {
@@ -220,8 +228,8 @@ async function main() {
     console.error("usage: node client.mjs server-command [args...]");
     return 2;
   }
-  await session1(command);
-  await session2(command);
+  await session(command, session1);
+  await session(command, session2);
   return 0;
 }
 

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/duplexrpc/duplex/internal/exampletest"
 )
@@ -93,6 +94,7 @@ func TestVSCodeLanguageClient(t *testing.T) {
 	cmd := exec.CommandContext(ctx, node, "client.mjs", lspserver)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
+	cmd.WaitDelay = 5 * time.Second // a server left behind holds standard error open
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("node client.mjs: %v\nstdout:\n%s\nstderr:\n%s", err, out, stderr.String())
