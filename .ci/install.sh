@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # install.sh installs what the cross-language example tests need on a fresh
 # Debian machine: msgpack for /usr/bin/python3, Node.js with npm, the locked
-# dependencies of the Node, browser and MCP examples, Chromium, and gopls at
-# its pinned version.
+# dependencies of the Node, browser, MCP and language server examples,
+# Chromium, and gopls at its pinned version.
 # It installs only what is missing, so running it again is cheap, and it
 # prints nothing unless something fails.
 set -euo pipefail
@@ -66,6 +66,14 @@ mcp_dir=$root/examples/mcp
 if [[ ! -f $mcp_dir/node_modules/.package-lock.json ||
 	$mcp_dir/package-lock.json -nt $mcp_dir/node_modules/.package-lock.json ]]; then
 	(cd "$mcp_dir" && quietly npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# The language server example's client: vscode-languageserver-protocol and
+# the vscode-jsonrpc under it, pinned, as the Node example's.
+lspserver_dir=$root/examples/lspserver
+if [[ ! -f $lspserver_dir/node_modules/.package-lock.json ||
+	$lspserver_dir/package-lock.json -nt $lspserver_dir/node_modules/.package-lock.json ]]; then
+	(cd "$lspserver_dir" && quietly npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 # gopls, pinned, which the LSP example's test drives. go install builds it

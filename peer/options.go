@@ -102,6 +102,19 @@ type Options struct {
 	// means DefaultNotificationQueue.
 	NotificationQueue int
 
+	// RequestsAfterNotifications, with OrderedNotifications, starts a
+	// request only once every notification read before it has been
+	// served, as LSP's text synchronization needs: a textDocument/hover
+	// read after a textDocument/didChange must see the change. Such a
+	// request waits its turn in the ordered queue, holding its MaxInFlight
+	// place, and is started on a goroutine of its own when the queue
+	// reaches it; so requests still run at once with each other and with
+	// the notifications read after them. A notification's handler must
+	// then not wait on anything that needs a request of the other end to
+	// be served first (a call whose handler calls back): that request
+	// waits behind it. Without OrderedNotifications it does nothing.
+	RequestsAfterNotifications bool
+
 	// ProgressQueue bounds the progress values of one call that wait for
 	// its WithProgress callback; past it the oldest is dropped. Zero
 	// means DefaultProgressQueue.
@@ -157,6 +170,9 @@ func (o *Options) orDefault() Options {
 	}
 	if v.NotificationQueue <= 0 {
 		v.NotificationQueue = DefaultNotificationQueue
+	}
+	if !v.OrderedNotifications {
+		v.RequestsAfterNotifications = false
 	}
 	if v.ProgressQueue <= 0 {
 		v.ProgressQueue = DefaultProgressQueue

@@ -38,7 +38,7 @@ type incoming struct {
 	ctx       context.Context
 	req       *request                // ctx, when it knows the request; nil otherwise
 	cancel    context.CancelCauseFunc // nil: nothing can cancel it
-	counted   bool                    // holds a place in p.inFlight
+	counted   bool                    // holds a place in flight (inFlight.incoming)
 	cancelled atomic.Bool             // the caller sent a cancel
 }
 
@@ -126,7 +126,10 @@ func (p *Peer) read() bool {
 				break
 			}
 			if in.h.Kind == codec.Notification && p.opts.OrderedNotifications {
-				p.queueOrdered(in)
+				p.queueOrdered(in, true)
+				break
+			}
+			if p.opts.RequestsAfterNotifications && p.queueOrdered(in, false) {
 				break
 			}
 			p.handOver()
@@ -209,7 +212,7 @@ func (p *Peer) take(h *codec.Header) (*incoming, error) {
 // allocation of its own.
 var incomingPool = sync.Pool{New: func() any { return new(incoming) }}
 
-// free puts in back once nothing refers to it: it is out of p.serving.
+// free puts in back once nothing refers to it: it is out of serving.
 func (p *Peer) free(in *incoming) {
 	in.h, in.svc, in.m, in.arg, in.ctx, in.req, in.cancel, in.counted = codec.Header{}, nil, nil, reflect.Value{}, nil, nil, nil, false
 	in.cancelled.Store(false)
@@ -220,7 +223,7 @@ func (p *Peer) free(in *incoming) {
 // interceptor see, if either takes one: it carries the peer, the request's
 // id, metadata and progress token, and ends when the caller cancels (a
 // request) or the connection ends. A request that can be cancelled, or
-// whose cancel means no answer (the dialect's), is entered in p.serving.
+// whose cancel means no answer (the dialect's), is entered in serving.
 func (p *Peer) bindContext(in *incoming, withCtx bool) {
 	h := &in.h
 	notice := h.Kind == codec.Notification
@@ -355,48 +358,83 @@ func (p *Peer) cancelIncoming(seq uint64, reason string) {
 	})
 }
 
-// orderedQueue holds notifications served one at a time, in order.
+// orderedQueue holds notifications served one at a time, in order, and,
+// with RequestsAfterNotifications, the requests read between them, each
+// started in its turn.
 type orderedQueue struct {
 	items   []*incoming
+	notices int  // the notifications among items, which NotificationQueue bounds
 	running bool // a goroutine is serving them
 }
 
-// queueOrdered queues a notification for the ordered server. A full queue
-// ends the connection: a gap in an ordered stream would go unnoticed.
-func (p *Peer) queueOrdered(in *incoming) {
-	var full, start bool
+// queueOrdered queues an incoming for the ordered server. A notification
+// is always queued (always set); a request only behind notifications
+// waiting or being served, and queueOrdered reports whether it was: if
+// not, nothing is ahead of it and it starts at once. Requests are bounded
+// by MaxInFlight, notifications by NotificationQueue: a notification past
+// it ends the connection, as a gap in an ordered stream would go
+// unnoticed.
+func (p *Peer) queueOrdered(in *incoming, always bool) bool {
+	var queued, full, start bool
 	p.update(func(s *inFlight) {
-		if full = len(s.ordered.items) >= p.opts.NotificationQueue; full {
+		if !always && !s.ordered.running {
 			return
 		}
+		if always {
+			if full = s.ordered.notices >= p.opts.NotificationQueue; full {
+				return
+			}
+			s.ordered.notices++
+		}
 		s.ordered.items = append(s.ordered.items, in)
-		start = !s.ordered.running
+		queued, start = true, !s.ordered.running
 		s.ordered.running = true
 	})
 	if full {
 		p.fail(fmt.Errorf("%w (%d waiting)", ErrNotificationOverflow, p.opts.NotificationQueue))
-		return
+		return true
 	}
 	if start {
 		p.goStart(p.serveOrdered)
 	}
+	return queued
 }
 
+// serveOrdered serves the ordered queue until it is empty: each
+// notification in turn, and each request started when its turn comes.
+// Once the peer has ended, the notifications still queued are dropped;
+// the requests are started all the same, as every request taken is
+// answered, or fails, as the connection allows.
 func (p *Peer) serveOrdered() {
 	for {
 		var in *incoming
+		var ended bool
 		p.update(func(s *inFlight) {
-			if len(s.ordered.items) == 0 || s.ended {
-				s.ordered.items, s.ordered.running = nil, false
+			if len(s.ordered.items) == 0 {
+				s.ordered.items, s.ordered.notices, s.ordered.running = nil, 0, false
 				return
 			}
 			in = s.ordered.items[0]
 			s.ordered.items[0] = nil
 			s.ordered.items = s.ordered.items[1:]
+			if in.h.Kind == codec.Notification {
+				s.ordered.notices--
+			}
+			ended = s.ended
 		})
-		if in == nil {
+		switch {
+		case in == nil:
 			return
+		case in.h.Kind != codec.Notification:
+			p.startRequest(in)
+		case ended:
+			p.free(in) // an ordered notification holds no place in flight
+		default:
+			p.serve(in)
 		}
-		p.serve(in)
 	}
 }
+
+// startRequest serves a request that waited in the ordered queue, on a
+// goroutine of its own.
+func (p *Peer) startRequest(in *incoming) { p.goStart(func() { p.serve(in) }) }
