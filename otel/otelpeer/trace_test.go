@@ -128,7 +128,7 @@ func TestSpanAttributes(t *testing.T) {
 				want["server"]["jsonrpc.protocol.version"] = tc.version
 			}
 			if tc.requestID {
-				want["server"]["jsonrpc.request.id"] = "0" // the first call of the master's connection
+				want["server"]["jsonrpc.request.id"] = "1" // the first call of the master's connection: a peer counts from 1
 			}
 			for side, got := range map[string]map[attribute.Key]attribute.Value{"client": client, "server": server} {
 				for k, v := range want[side] {
