@@ -22,8 +22,9 @@ type call struct {
 	reply  any
 	err    error
 
-	progress progressSink  // the caller's WithProgress callback; nil: none
-	pq       progressQueue // its values waiting, while progress is set
+	progress progressSink    // the caller's WithProgress callback; nil: none
+	pq       progressQueue   // its values waiting, while progress is set
+	ctx      context.Context // Call's, for the logs; nil for Go and fan-outs
 
 	// Exactly one of these is told of completion.
 	done chan struct{} // Call's, with room for one; reused
@@ -88,9 +89,9 @@ func (p *Peer) call(ctx context.Context, method string, args, reply any) error {
 		return err
 	}
 	c := callPool.Get().(*call)
-	c.method, c.reply, c.progress = method, reply, progressFrom(ctx)
+	c.method, c.reply, c.progress, c.ctx = method, reply, progressFrom(ctx), ctx
 	defer func() {
-		c.method, c.reply, c.err, c.progress = "", nil, nil, nil
+		c.method, c.reply, c.err, c.progress, c.ctx = "", nil, nil, nil, nil
 		c.pq = progressQueue{}
 		callPool.Put(c)
 	}()

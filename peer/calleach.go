@@ -84,6 +84,7 @@ func (p *Peer) fanOut(c *call, args any, md Metadata) (started bool, err error) 
 		return false, err
 	}
 	h := codec.Header{Kind: codec.Request, ServiceMethod: p.registry.wireName(c.method), Seq: c.seq, Meta: md}
+	// Invariant 5: a fan-out never waits for room in one peer's queue.
 	flush, err := p.out.send(h, args, false, failIfFull, nil)
 	p.kick(flush, noWait)
 	if err == nil {

@@ -34,6 +34,7 @@ func (p *Peer) update(change func(s *inFlight)) {
 	if over {
 		s.lingering = false
 	}
+	// Invariant 4: Shutdown is woken here, on every change, never by a poll.
 	// Quiet: ended with nothing owed, or draining with nothing in flight.
 	if s.quiet != nil && (s.ended && !s.lingering || s.draining && s.incoming == 0 && len(s.calls) == 0 && !s.ordered.running) {
 		select {

@@ -1,25 +1,5 @@
 package peer
 
-// The engine's invariants. Each has a test that breaks if it is broken
-// (docs/peer.md names them).
-//
-//  1. The reader never writes, and never waits on a lock that a writer
-//     holds while writing. It queues the frames it must send (send.go's
-//     reader mode) and leaves the writing to a flusher.
-//  2. Every write is bounded: by the sender's context while it waits for
-//     room in the queue, and by WriteTimeout once on the stream. A write
-//     that stalls past it ends this peer, and no other.
-//  3. A request counts as in flight until its response has been written to
-//     the stream, so MaxInFlight bounds goroutines and memory even against
-//     a client that never reads its answers.
-//  4. Close and Shutdown flush what is queued, and Shutdown waits for every
-//     answer it promised, on a signal, never by polling.
-//  5. A fan-out (Hub.CallAll) never waits on one peer's write, and returns
-//     at its context with a per-peer error for the stragglers.
-//  6. A handler panic fails that call only: the caller gets an error that
-//     does not carry the panic's text, the stack is logged, and the peer
-//     and the process go on.
-
 import (
 	"context"
 	"errors"

@@ -102,6 +102,15 @@ func ReportProgress(ctx context.Context, v any) error {
 	return p.closedErr(err)
 }
 
+// logContext is the context a log line about c is written with: its
+// caller's, so that a log handler finds the trace in it.
+func (c *call) logContext() context.Context {
+	if c.ctx != nil {
+		return c.ctx
+	}
+	return context.Background()
+}
+
 // progressQueue holds the progress values of one call that wait for its
 // callback, and the call's outcome once it is known.
 type progressQueue struct {
@@ -138,7 +147,7 @@ func (p *Peer) progressFor(h *codec.Header) (ok bool, err error) {
 	if err := p.conn.ReadBody(&codec.ProgressValue{V: v}); err != nil {
 		// A value that does not decode fails that frame only; a stream
 		// that broke fails the next header.
-		p.log.Debug("peer: progress value dropped", "method", c.method, "error", err)
+		p.log.DebugContext(c.logContext(), "peer: progress value dropped", "method", c.method, "error", err)
 		return true, nil
 	}
 	p.update(func(s *inFlight) {
@@ -162,7 +171,7 @@ func (p *Peer) queueProgress(c *call, v any) {
 		q.items[0] = nil
 		q.items = q.items[1:]
 		if q.dropped++; q.dropped == 1 {
-			p.log.Warn("peer: progress dropped: the callback is slower than the progress", "method", c.method, "queue", p.opts.ProgressQueue)
+			p.log.WarnContext(c.logContext(), "peer: progress dropped: the callback is slower than the progress", "method", c.method, "queue", p.opts.ProgressQueue)
 		}
 	}
 	q.items = append(q.items, v)

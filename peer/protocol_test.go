@@ -443,3 +443,44 @@ func TestCallInterceptor(t *testing.T) {
 		t.Errorf("the interceptor saw\n%q\nwant\n%q", seen, want)
 	}
 }
+
+// ctxMark is a context key an interceptor sets, for TestLogsCarryTheHandlersContext.
+type ctxMark struct{}
+
+// markHandler records the mark of the context of each record it handles.
+type markHandler struct {
+	slog.Handler
+	marks chan any
+}
+
+func (h markHandler) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h markHandler) Handle(ctx context.Context, r slog.Record) error {
+	h.marks <- ctx.Value(ctxMark{})
+	return nil
+}
+
+// TestLogsCarryTheHandlersContext checks that the engine's log line about
+// a handler is written with the context the handler ran with, as an
+// interceptor made it, so that a log handler (otel's) finds the trace.
+func TestLogsCarryTheHandlersContext(t *testing.T) {
+	h := markHandler{slog.DiscardHandler, make(chan any, 8)}
+	opts := &peer.Options{
+		Logger: slog.New(h),
+		Intercept: func(ctx context.Context, _ string, serve func(context.Context) error) error {
+			return serve(context.WithValue(ctx, ctxMark{}, "span-1"))
+		},
+	}
+	a, _ := peerPair(t, codec.Msgpack, nil, func(_ *peer.Peer, r *peer.Registry) error { return r.Register(newProto()) }, nil, opts)
+	if err := a.Call(context.Background(), "Proto.Panic", "", new(string)); err == nil {
+		t.Fatal("Proto.Panic: no error")
+	}
+	select {
+	case mark := <-h.marks:
+		if mark != "span-1" {
+			t.Errorf("the panic was logged with mark %v; want the interceptor's span-1", mark)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the panic was not logged")
+	}
+}

@@ -53,3 +53,14 @@ func RequestID(ctx context.Context) (id codec.ID, ok bool) {
 	}
 	return r.id, true
 }
+
+// ProgressToken returns the progress token the request that a handler's
+// ctx serves came with: whether its caller asked for progress, which
+// ReportProgress then sends. ok is false when it did not.
+func ProgressToken(ctx context.Context) (token codec.ID, ok bool) {
+	r := servedFrom(ctx)
+	if r == nil || r.token.IsZero() {
+		return codec.ID{}, false
+	}
+	return r.token, true
+}

@@ -120,6 +120,7 @@ func (s *sender) send(h codec.Header, v any, reply bool, mode roomMode, abandon 
 			s.mu.Unlock()
 			return false, ErrQueueFull
 		}
+		// Invariant 1: the reader never waits for room.
 		if mode == reader || mode == always {
 			break
 		}
@@ -135,6 +136,7 @@ func (s *sender) send(h codec.Header, v any, reply bool, mode roomMode, abandon 
 		}
 		s.mu.Lock()
 	}
+	// Invariant 3: a flood of refusals the other end does not read ends the peer.
 	if s.err == nil && mode == reader && s.answers >= s.limit {
 		// The reader's own answers (refusals, errors) fill a whole queue
 		// that the stream does not take: the other end floods us with
@@ -283,6 +285,7 @@ func (s *sender) done(buf []byte, ends []int, replies int, err error) {
 		s.fail(err) // the flush loop then ends, waking whoever waits for idle
 		return
 	}
+	// Invariant 3: a request leaves flight when its answer reached the stream.
 	if replies > 0 {
 		s.written(replies)
 	}
@@ -297,6 +300,7 @@ func (s *sender) write(buf []byte, ends []int) error {
 			end, ends = ends[0], ends[1:]
 		}
 		s.writeStart.Store(time.Now().UnixNano())
+		// Invariant 2: each chunk on the stream is bounded by the write timeout.
 		s.timer.Reset(s.timeout)
 		_, err := s.w.Write(buf[start:end])
 		s.writeStart.Store(0)

@@ -25,7 +25,7 @@ import (
 // There is one reader, one goroutine per running handler, and at most one
 // spare.
 //
-// The reader never writes (invariant 1): the answers it must give itself
+// Invariant 1: the reader never writes. The answers it must give itself
 // (a busy refusal, an unknown method, bad params) are queued, and a
 // flusher writes them.
 
@@ -37,6 +37,7 @@ type incoming struct {
 	arg       reflect.Value
 	ctx       context.Context
 	req       *request                // ctx, when it knows the request; nil otherwise
+	ran       context.Context         // the context the handler ran with (an interceptor's, say): for the logs
 	cancel    context.CancelCauseFunc // nil: nothing can cancel it
 	counted   bool                    // holds a place in flight (inFlight.incoming)
 	cancelled atomic.Bool             // the caller sent a cancel
@@ -214,7 +215,7 @@ var incomingPool = sync.Pool{New: func() any { return new(incoming) }}
 
 // free puts in back once nothing refers to it: it is out of serving.
 func (p *Peer) free(in *incoming) {
-	in.h, in.svc, in.m, in.arg, in.ctx, in.req, in.cancel, in.counted = codec.Header{}, nil, nil, reflect.Value{}, nil, nil, nil, false
+	in.h, in.svc, in.m, in.arg, in.ctx, in.req, in.ran, in.cancel, in.counted = codec.Header{}, nil, nil, reflect.Value{}, nil, nil, nil, nil, false
 	in.cancelled.Store(false)
 	incomingPool.Put(in)
 }
@@ -281,9 +282,10 @@ func (p *Peer) serve(in *incoming) {
 	if in.cancel != nil {
 		in.cancel(nil)
 	}
+	logCtx := in.logContext()
 	if in.h.Kind == codec.Notification {
 		if err != nil {
-			p.log.Debug("peer: notification failed", "method", in.h.ServiceMethod, "error", err)
+			p.log.DebugContext(logCtx, "peer: notification failed", "method", in.h.ServiceMethod, "error", err)
 		}
 		p.release(in)
 		p.free(in)
@@ -311,8 +313,20 @@ func (p *Peer) serve(in *incoming) {
 	flush, err := p.out.send(h, body, true, waitForRoom, nil)
 	p.kick(flush, inline)
 	if errors.Is(err, codec.ErrEncode) {
-		p.log.Error("peer: reply not sent", "method", h.ServiceMethod, "error", err)
+		p.log.ErrorContext(logCtx, "peer: reply not sent", "method", h.ServiceMethod, "error", err)
 	}
+}
+
+// logContext is the context a log line about in is written with: the one
+// its handler ran with, so that a log handler finds the trace in it.
+func (in *incoming) logContext() context.Context {
+	switch {
+	case in.ran != nil:
+		return in.ran
+	case in.ctx != nil:
+		return in.ctx
+	}
+	return context.Background()
 }
 
 // run calls the handler, through the interceptor if there is one,
@@ -331,14 +345,17 @@ func (p *Peer) run(in *incoming, reply reflect.Value) (err error) {
 
 // handle calls the handler of in, turning a panic into its error.
 func (p *Peer) handle(in *incoming, ctx context.Context, reply reflect.Value) (err error) {
+	in.ran = ctx
 	defer p.recoverPanic(in, &err)
 	return in.m.call(ctx, in.svc.rcvr, in.arg, reply)
 }
 
-// recoverPanic, deferred, turns a panic into *err and logs its stack.
+// recoverPanic, deferred, turns a panic into *err and logs its stack,
+// with the handler's context.
 func (p *Peer) recoverPanic(in *incoming, err *error) {
+	// Invariant 6: a panic fails this call only.
 	if r := recover(); r != nil {
-		p.panicLog.Error("peer: handler panicked", "method", in.h.ServiceMethod, "panic", r, "stack", string(debug.Stack()))
+		p.panicLog.ErrorContext(in.logContext(), "peer: handler panicked", "method", in.h.ServiceMethod, "panic", r, "stack", string(debug.Stack()))
 		*err = fmt.Errorf("%w: %s", errPanicked, in.h.ServiceMethod)
 	}
 }
