@@ -30,6 +30,12 @@ const (
 	// params as for a notification, unless it is given a
 	// *[ProgressValue], which takes the value alone.
 	Progress Kind = 5
+	// Credit grants the producer of the stream Token room for Seq more
+	// items: the dialect's credit notification ({token, credit}), which
+	// a consumer of a stream sends (package peer's CallStream). It has no
+	// body. A dialect without a credit method (LSP's) never reads one,
+	// and a Conn of it writes none.
+	Credit Kind = 6
 )
 
 func (k Kind) String() string {
@@ -44,6 +50,8 @@ func (k Kind) String() string {
 		return "cancel"
 	case Progress:
 		return "progress"
+	case Credit:
+		return "credit"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
@@ -93,6 +101,13 @@ type Header struct {
 	// says and read from there, and the token that a Progress frame
 	// reports on. The zero ID is none.
 	Token ID
+	// Stream is a Request's stream token: its caller takes the results
+	// as a stream, items that come as Progress frames of this token
+	// before the Response (LSP's partial results). Written where the
+	// dialect says (its StreamToken member of the params, LSP's
+	// partialResultToken) or else in the metadata as "streamToken", and
+	// read from there. The zero ID is none.
+	Stream ID
 }
 
 // Conn frames one byte stream in one wire format, in both directions.

@@ -41,6 +41,15 @@ type Dialect struct {
 	// params._meta.progressToken). Where a request's params are not an
 	// object, the token always travels in the metadata.
 	RequestToken string
+	// StreamToken is the member of a request's by-name params that
+	// carries its stream token, as LSP's partialResultToken does; "" puts
+	// it in the metadata as "streamToken".
+	StreamToken string
+	// CreditMethod is the notification with which a stream's consumer
+	// grants its producer room for more items ({token, credit}); "" means
+	// the dialect has none (LSP's partial results), and a producer is held
+	// back only by the connection.
+	CreditMethod string
 
 	// ParamsByName sends a Go argument that encodes as a JSON object as
 	// the params themselves, {"a":1}, rather than as the one element of a
@@ -72,6 +81,7 @@ var (
 		ProgressMethod:  "$/progress",
 		ProgressToken:   "token",
 		ProgressValue:   "value",
+		CreditMethod:    "$/streamCredit",
 	}
 
 	// LSPDialect is the Language Server Protocol's: DefaultDialect, with
@@ -85,6 +95,7 @@ var (
 		ProgressToken:   "token",
 		ProgressValue:   "value",
 		RequestToken:    "workDoneToken",
+		StreamToken:     "partialResultToken",
 		ParamsByName:    true,
 		LenientParams:   true,
 	}
@@ -102,6 +113,7 @@ var (
 		CancelReason:   "reason",
 		ProgressMethod: "notifications/progress",
 		ProgressToken:  "progressToken",
+		CreditMethod:   "$/streamCredit",
 		ParamsByName:   true,
 		LenientParams:  true,
 	}
@@ -121,9 +133,13 @@ func DialectByName(name string) (*Dialect, error) {
 	return nil, fmt.Errorf("%w %q (have default, lsp, mcp)", ErrUnknownDialect, name)
 }
 
-// metaToken is the metadata key a request's progress token travels under
-// where the dialect has no RequestToken, or the params are no object.
-const metaToken = "progressToken"
+// metaToken and metaStream are the metadata keys a request's progress and
+// stream tokens travel under where the dialect has no member of its
+// params for them, or the params are no object.
+const (
+	metaToken  = "progressToken"
+	metaStream = "streamToken"
+)
 
 // metaMethod is the notification that carries the metadata of the request
 // or notification right after it, on msgpack-rpc, which has no room for

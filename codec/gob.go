@@ -49,6 +49,7 @@ type gobHeaderMeta struct {
 	Kind          Kind
 	Meta          map[string]string
 	Token         gobToken
+	Stream        gobToken
 }
 
 // gobToken is an ID in gob's terms: exported fields.
@@ -99,18 +100,18 @@ func (c *gobConn) ReadHeader(h *Header) error {
 		c.readErr = c.streamErr(err)
 		return c.readErr
 	}
-	if c.rh.Kind == Cancel {
-		// A cancel has no body, but the stream carries a stand-in for
-		// one: skip it now, so that a Cancel needs no ReadBody.
+	if c.rh.Kind == Cancel || c.rh.Kind == Credit {
+		// A cancel or a credit has no body, but the stream carries a
+		// stand-in for one: skip it now, so that it needs no ReadBody.
 		if err := c.dec.DecodeValue(reflect.Value{}); err != nil { // discards it
 			c.readErr = c.streamErr(err)
 			return c.readErr
 		}
 		c.noBody = true
-		*h = Header{Kind: Cancel, Seq: c.rh.Seq}
+		*h = Header{Kind: c.rh.Kind, Seq: c.rh.Seq, Token: c.rh.Token.id()}
 		return nil
 	}
-	*h = Header{Kind: c.rh.Kind, ServiceMethod: c.rh.ServiceMethod, Seq: c.rh.Seq, Error: c.rh.Error, Meta: c.rh.Meta, Token: c.rh.Token.id()}
+	*h = Header{Kind: c.rh.Kind, ServiceMethod: c.rh.ServiceMethod, Seq: c.rh.Seq, Error: c.rh.Error, Meta: c.rh.Meta, Token: c.rh.Token.id(), Stream: c.rh.Stream.id()}
 	if h.Kind == Request || h.Kind == 0 && c.only != Response {
 		h.ID = NumberID(h.Seq)
 	}
@@ -213,8 +214,8 @@ func (c *gobConn) encodeFrame(h *Header, v any) (bodyErr, err error) {
 	case h.Kind == Cancel:
 		c.wh = gobHeader{Kind: Cancel, Seq: h.Seq}
 		err = c.enc.Encode(&c.wh)
-	case len(h.Meta) > 0 || !h.Token.IsZero() || h.Kind == Progress:
-		c.whm = gobHeaderMeta{Kind: h.Kind, ServiceMethod: h.ServiceMethod, Seq: h.Seq, Error: h.Error, Meta: h.Meta, Token: gobTokenOf(h.Token)}
+	case len(h.Meta) > 0 || !h.Token.IsZero() || !h.Stream.IsZero() || h.Kind == Progress || h.Kind == Credit:
+		c.whm = gobHeaderMeta{Kind: h.Kind, ServiceMethod: h.ServiceMethod, Seq: h.Seq, Error: h.Error, Meta: h.Meta, Token: gobTokenOf(h.Token), Stream: gobTokenOf(h.Stream)}
 		if h.Kind == Progress {
 			c.whm.ServiceMethod = c.progressMethod
 		}
@@ -227,7 +228,7 @@ func (c *gobConn) encodeFrame(h *Header, v any) (bodyErr, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if v == nil || h.Error != "" || h.Kind == Cancel {
+	if v == nil || h.Error != "" || h.Kind == Cancel || h.Kind == Credit {
 		v = invalidBody // keeps the stream in step, as for an error
 	}
 	if err := c.enc.Encode(v); err != nil {

@@ -41,25 +41,32 @@ func (c *jsonConn) encodeCallByName(h *Header, v any) error {
 // when they are an object (params._meta, and the dialect's RequestToken),
 // else as a "_meta" member of the message. Without either it adds nothing.
 func (c *jsonConn) appendCallMeta(h *Header, mark int) {
-	if len(h.Meta) == 0 && h.Token.IsZero() {
+	if len(h.Meta) == 0 && h.Token.IsZero() && h.Stream.IsZero() {
 		return
 	}
 	at := c.paramsAt
 	if at <= mark || c.fw.buf[at] != '{' { // no params, or a list
-		if m := newJSONMeta(h, true); m != nil {
+		if m := newJSONMeta(h, true, true); m != nil {
 			c.fw.buf = m.appendJSON(append(c.fw.buf, `,"_meta":`...))
 		}
 		return
 	}
 	// Inserted after the params' '{': the members to add, then the
 	// params' own, if they have any.
-	tokenKey := c.dialect.RequestToken
+	tokenKey, streamKey := c.dialect.RequestToken, c.dialect.StreamToken
 	var add []byte
 	if tokenKey != "" && !h.Token.IsZero() {
 		add = appendJSONString(add, tokenKey)
 		add = h.Token.AppendJSON(append(add, ':'))
 	}
-	if m := newJSONMeta(h, tokenKey == ""); m != nil {
+	if streamKey != "" && !h.Stream.IsZero() {
+		if len(add) > 0 {
+			add = append(add, ',')
+		}
+		add = appendJSONString(add, streamKey)
+		add = h.Stream.AppendJSON(append(add, ':'))
+	}
+	if m := newJSONMeta(h, tokenKey == "", streamKey == ""); m != nil {
 		if len(add) > 0 {
 			add = append(add, ',')
 		}

@@ -278,6 +278,11 @@ func (c *jsonConn) parse(raw []byte, batch *jsonBatch) (in jsonIn, ok bool, err 
 				in.h.Error = cancelReason(m.params, d.CancelReason)
 				return in, ok, nil
 			}
+		case d.CreditMethod:
+			if token, n, ok := creditParams(m.params); ok && d.CreditMethod != "" {
+				in.h = Header{Kind: Credit, Token: token, Seq: n}
+				return in, true, nil
+			}
 		case d.ProgressMethod:
 			if token, ok := progressTarget(m.params, d.ProgressToken); ok {
 				in.h = Header{Kind: Progress, ServiceMethod: c.methods.intern(name), Token: token}

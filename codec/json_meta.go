@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"sort"
+	"strconv"
 )
 
 // What travels beside a JSON-RPC call (docs/wire.md §12): its metadata and
@@ -24,20 +25,25 @@ import (
 // are written sorted, the token first, so that the bytes are the same
 // every time.
 type jsonMeta struct {
-	token ID
-	meta  map[string]string
+	token, stream ID
+	meta          map[string]string
 }
 
 // newJSONMeta returns the "_meta" to write for h, or nil when h has none.
-// withToken says whether the token goes in it.
-func newJSONMeta(h *Header, withToken bool) *jsonMeta {
+// withToken and withStream say whether the progress and the stream token
+// go in it.
+func newJSONMeta(h *Header, withToken, withStream bool) *jsonMeta {
 	hasToken := withToken && !h.Token.IsZero()
-	if len(h.Meta) == 0 && !hasToken {
+	hasStream := withStream && !h.Stream.IsZero()
+	if len(h.Meta) == 0 && !hasToken && !hasStream {
 		return nil
 	}
 	m := &jsonMeta{meta: h.Meta}
 	if hasToken {
 		m.token = h.Token
+	}
+	if hasStream {
+		m.stream = h.Stream
 	}
 	return m
 }
@@ -53,9 +59,17 @@ func (m *jsonMeta) appendJSON(b []byte) []byte {
 		b = m.token.AppendJSON(b)
 		first = false
 	}
+	if !m.stream.IsZero() {
+		if !first {
+			b = append(b, ',')
+		}
+		b = append(b, `"`+metaStream+`":`...)
+		b = m.stream.AppendJSON(b)
+		first = false
+	}
 	keys := make([]string, 0, len(m.meta))
 	for k := range m.meta {
-		if k != metaToken {
+		if k != metaToken && k != metaStream {
 			keys = append(keys, k)
 		}
 	}
@@ -101,6 +115,11 @@ func (c *jsonConn) readMeta(h *Header, m *jsonMembers) {
 			h.Token = id
 		}
 	}
+	if key := c.dialect.StreamToken; key != "" && bytes.Contains(p, []byte(key)) {
+		if id, ok := jsonID(objectMember(p, key)); ok && !id.IsZero() {
+			h.Stream = id
+		}
+	}
 }
 
 // readMetaObject adds the members of a "_meta" object to h: the progress
@@ -108,9 +127,14 @@ func (c *jsonConn) readMeta(h *Header, m *jsonMembers) {
 // text.
 func readMetaObject(h *Header, obj []byte) {
 	eachMember(obj, func(k, v []byte) {
-		if string(k) == metaToken {
+		switch string(k) {
+		case metaToken, metaStream:
 			if id, ok := jsonID(v); ok && !id.IsZero() {
-				h.Token = id
+				if string(k) == metaToken {
+					h.Token = id
+				} else {
+					h.Stream = id
+				}
 			}
 			return
 		}
@@ -200,4 +224,28 @@ func progressValueOf(params []byte, valueKey, tokenKey string) []byte {
 		rest = append(rest, v...)
 	})
 	return append(rest, '}')
+}
+
+// creditParams reads the params of a credit, {"token": T, "credit": N}.
+func creditParams(params []byte) (token ID, credit uint64, ok bool) {
+	obj := paramsObject(params)
+	if obj == nil {
+		return ID{}, 0, false
+	}
+	token, ok = jsonID(objectMember(obj, "token"))
+	n := objectMember(obj, "credit")
+	if !ok || token.IsZero() || len(n) == 0 || n[0] < '0' || n[0] > '9' {
+		return ID{}, 0, false
+	}
+	credit, ok = parseDigits(n)
+	return token, credit, ok
+}
+
+// encodeCredit grants the stream h.Token room for h.Seq more items, with
+// the dialect's credit notification.
+func (c *jsonConn) encodeCredit(h *Header) {
+	b := c.notificationHead(c.fw.buf, c.dialect.CreditMethod)
+	b = h.Token.AppendJSON(append(b, `{"token":`...))
+	b = strconv.AppendUint(append(b, `,"credit":`...), h.Seq, 10)
+	c.fw.buf = c.notificationTail(append(b, '}'))
 }

@@ -129,6 +129,11 @@ func (c *jsonConn) AppendFrame(dst []byte, h *Header, v any) ([]byte, error) {
 // written.
 func (c *jsonConn) answering(h *Header) (jsonCall, error) {
 	switch h.Kind {
+	case Credit:
+		if c.dialect.CreditMethod == "" {
+			return jsonCall{}, fmt.Errorf("codec: the %s dialect has no credit message", c.dialect.Name)
+		}
+		return jsonCall{}, nil
 	case Request, Notification, Cancel, Progress:
 		return jsonCall{}, nil
 	case Response:
@@ -160,6 +165,9 @@ func (c *jsonConn) encodeFrame(mark int, h *Header, v any, call *jsonCall) error
 		return c.encodeResponse(mark, h, v, call)
 	case Cancel:
 		c.encodeCancel(h.Seq, h.Error)
+		return nil
+	case Credit:
+		c.encodeCredit(h)
 		return nil
 	}
 	return c.encodeProgress(h, v)
@@ -256,7 +264,7 @@ func spliceMembers(buf *[]byte, at int) error {
 // element of its params, or whose Params are the list.
 func (c *jsonConn) encodeCall(h *Header, v any) error {
 	o, m := &c.out, h.ServiceMethod
-	meta := newJSONMeta(h, true)
+	meta := newJSONMeta(h, true, true)
 	var frame any
 	params, isList := v.(Params)
 	switch {

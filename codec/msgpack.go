@@ -144,7 +144,7 @@ func (c *msgpackConn) readFrame(h *Header) error {
 		}
 		c.body, c.isParams = frame[off:], true
 		if hasMeta {
-			h.Meta, h.Token = meta.Meta, meta.Token
+			h.Meta, h.Token, h.Stream = meta.Meta, meta.Token, meta.Stream
 		}
 	case typ == mpNotification && size == 3:
 		h.Kind = Notification
@@ -156,6 +156,12 @@ func (c *msgpackConn) readFrame(h *Header) error {
 		case c.dialect.CancelMethod:
 			if msgid, ok := c.cancelParams(c.body); ok {
 				*h = Header{Kind: Cancel, Seq: msgid, Error: c.cancelReason(c.body)}
+				c.body = nil
+				return nil
+			}
+		case c.dialect.CreditMethod:
+			if token, n, ok := c.creditParams(c.body); ok && c.dialect.CreditMethod != "" {
+				*h = Header{Kind: Credit, Token: token, Seq: n}
 				c.body = nil
 				return nil
 			}
@@ -173,7 +179,7 @@ func (c *msgpackConn) readFrame(h *Header) error {
 			}
 		}
 		if hasMeta {
-			h.Meta, h.Token = meta.Meta, meta.Token
+			h.Meta, h.Token, h.Stream = meta.Meta, meta.Token, meta.Stream
 		}
 	case typ == mpResponse && size == 4:
 		h.Kind = Response
@@ -428,6 +434,15 @@ func (c *msgpackConn) encodeFrame(h *Header, v any) error {
 		return nil
 	case Progress:
 		return c.writeProgress(h, v)
+	case Credit:
+		if c.dialect.CreditMethod == "" {
+			return fmt.Errorf("codec: the %s dialect has no credit message", c.dialect.Name)
+		}
+		b = appendMpString(append(b, 0x93, mpNotification), c.dialect.CreditMethod)
+		b = appendMpMapHeader(append(b, 0x91), 2)
+		b = h.Token.appendMsgpack(appendMpString(b, "token"))
+		c.fw.buf = appendMpUint(appendMpString(b, "credit"), h.Seq)
+		return nil
 	case Response:
 		b = append(b, 0x94, mpResponse)
 		b = appendMpUint(b, h.Seq)

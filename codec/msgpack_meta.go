@@ -146,9 +146,14 @@ func mpNegative(b []byte) (int64, bool) {
 func (c *msgpackConn) readMetaFrame(params []byte, h *Header) bool {
 	m := mpOneParam(params)
 	return m != nil && mpEachEntry(m, func(k, v []byte) {
-		if string(k) == metaToken {
+		switch string(k) {
+		case metaToken, metaStream:
 			if id, ok := mpID(v); ok {
-				h.Token = id
+				if string(k) == metaToken {
+					h.Token = id
+				} else {
+					h.Stream = id
+				}
 			}
 			return
 		}
@@ -171,12 +176,12 @@ func (c *msgpackConn) readMetaFrame(params []byte, h *Header) bool {
 // appendMetaFrame appends the "$/meta" notification for h, or nothing when
 // h has neither metadata nor a token.
 func appendMetaFrame(b []byte, h *Header) []byte {
-	if len(h.Meta) == 0 && h.Token.IsZero() {
+	if len(h.Meta) == 0 && h.Token.IsZero() && h.Stream.IsZero() {
 		return b
 	}
 	keys := make([]string, 0, len(h.Meta))
 	for k := range h.Meta {
-		if k != metaToken {
+		if k != metaToken && k != metaStream {
 			keys = append(keys, k)
 		}
 	}
@@ -185,10 +190,16 @@ func appendMetaFrame(b []byte, h *Header) []byte {
 	if !h.Token.IsZero() {
 		n++
 	}
+	if !h.Stream.IsZero() {
+		n++
+	}
 	b = appendMpString(append(b, 0x93, mpNotification), metaMethod)
 	b = appendMpMapHeader(append(b, 0x91), n)
 	if !h.Token.IsZero() {
 		b = h.Token.appendMsgpack(appendMpString(b, metaToken))
+	}
+	if !h.Stream.IsZero() {
+		b = h.Stream.appendMsgpack(appendMpString(b, metaStream))
 	}
 	for _, k := range keys {
 		b = appendMpString(appendMpString(b, k), h.Meta[k])
@@ -392,4 +403,18 @@ func (c *msgpackConn) appendMpError(b []byte, h *Header) []byte {
 		}
 	}
 	return b
+}
+
+// creditParams reads the params of a credit, [{"token": T, "credit": N}].
+func (c *msgpackConn) creditParams(params []byte) (token ID, credit uint64, ok bool) {
+	m := mpOneParam(params)
+	if m == nil {
+		return ID{}, 0, false
+	}
+	token, ok = mpID(mpEntry(m, "token"))
+	if !ok || token.IsZero() {
+		return ID{}, 0, false
+	}
+	credit, _, ok = mpUint(mpEntry(m, "credit"), 0)
+	return token, credit, ok
 }

@@ -133,12 +133,12 @@ func TestMetadataRoundTrip(t *testing.T) {
 				for _, v := range []any{&gArgs{7, 8}, "positional", codec.Params{1, 2}} {
 					h := codec.Header{Kind: kind, ServiceMethod: "Arith.Multiply", Seq: 3, Meta: meta}
 					if kind == codec.Request {
-						h.Token = codec.NumberID(3)
+						h.Token, h.Stream = codec.NumberID(3), codec.StringID("s3")
 					}
 					got, wire := roundTrip(t, c, &codec.Options{Dialect: d}, h, v)
-					if got.Kind != kind || !reflect.DeepEqual(got.Meta, meta) || got.Token != h.Token {
-						t.Errorf("%s/%s %v %#v: wrote %q, read kind %v meta %v token %v; want %v, %v, %v",
-							c.Name(), d.Name, kind, v, wire, got.Kind, got.Meta, got.Token, kind, meta, h.Token)
+					if got.Kind != kind || !reflect.DeepEqual(got.Meta, meta) || got.Token != h.Token || got.Stream != h.Stream {
+						t.Errorf("%s/%s %v %#v: wrote %q, read kind %v meta %v token %v stream %v; want %v, %v, %v, %v",
+							c.Name(), d.Name, kind, v, wire, got.Kind, got.Meta, got.Token, got.Stream, kind, meta, h.Token, h.Stream)
 					}
 				}
 			}
@@ -166,6 +166,8 @@ func TestMetadataWire(t *testing.T) {
 			`{"jsonrpc":"2.0","method":"M.N","params":{"_meta":{"progressToken":5,"k":"v","traceparent":"00-ab-cd-01"}},"id":5}` + "\n"},
 		{codec.JSONRPC2Lines, codec.LSPDialect, &gArgs{7, 8},
 			`{"jsonrpc":"2.0","method":"M.N","params":{"workDoneToken":5,"_meta":{"k":"v","traceparent":"00-ab-cd-01"},"A":7,"B":8},"id":5}` + "\n"},
+		{codec.LSP, codec.LSPDialect, &gArgs{7, 8},
+			lspFrame(`{"jsonrpc":"2.0","method":"M.N","params":{"workDoneToken":5,"partialResultToken":"s5","_meta":{"k":"v","traceparent":"00-ab-cd-01"},"A":7,"B":8},"id":5}`)},
 		{codec.JSONRPC2Lines, codec.LSPDialect, codec.Params{1},
 			`{"jsonrpc":"2.0","method":"M.N","params":[1],"_meta":{"progressToken":5,"k":"v","traceparent":"00-ab-cd-01"},"id":5}` + "\n"},
 		{codec.Msgpack, nil, "x",
@@ -174,6 +176,9 @@ func TestMetadataWire(t *testing.T) {
 	} {
 		var out bytes.Buffer
 		h := codec.Header{Kind: codec.Request, ServiceMethod: "M.N", Seq: 5, Meta: meta, Token: codec.NumberID(5)}
+		if tc.c == codec.LSP {
+			h.Stream = codec.StringID("s5")
+		}
 		write(t, tc.c.NewConn(nopCloser{&out}, &codec.Options{Dialect: tc.d}), h, tc.v)
 		if out.String() != tc.want {
 			t.Errorf("%s/%v: wrote\n%q want\n%q", tc.c.Name(), tc.d, out.String(), tc.want)

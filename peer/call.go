@@ -23,6 +23,7 @@ type call struct {
 	err    error
 
 	progress progressSink    // the caller's WithProgress callback; nil: none
+	stream   itemSink        // CallStream's items; nil for a plain call
 	pq       progressQueue   // its values waiting, while progress is set
 	ctx      context.Context // Call's, for the logs; nil for Go and fan-outs
 
@@ -174,6 +175,9 @@ func (p *Peer) request(ctx context.Context, c *call, args any, abandon <-chan st
 	h := codec.Header{Kind: codec.Request, ServiceMethod: p.registry.wireName(c.method), Seq: c.seq, Meta: OutgoingMetadata(ctx)}
 	if c.progress != nil {
 		h.Token = codec.NumberID(c.seq)
+	}
+	if c.stream != nil {
+		h.Stream = streamToken(c.seq)
 	}
 	flush, err := p.out.send(h, args, false, waitForRoom, abandon)
 	p.kick(flush, mode)

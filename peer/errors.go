@@ -33,6 +33,17 @@ var (
 	// ErrNotificationOverflow: with Options.OrderedNotifications, more
 	// notifications arrived than Options.NotificationQueue holds.
 	ErrNotificationOverflow = errors.New("peer: ordered notification queue full")
+	// ErrNotStreamed: a streaming handler's Send, for a call whose caller
+	// did not ask for a stream (a plain Call, or a foreign client that
+	// does not know this package's streams). The handler returns it, and
+	// its caller hears why.
+	ErrNotStreamed = errors.New("peer: this method streams its results, and the caller did not call it as a stream (peer.CallStream)")
+	// ErrStreamStalled: a streaming handler's consumer granted no room for
+	// more items within Options.StreamStall.
+	ErrStreamStalled = errors.New("peer: stream stalled: the consumer takes no more items")
+	// ErrStreamOverrun: a stream's producer sent more items than its
+	// consumer granted; the stream fails rather than grow.
+	ErrStreamOverrun = errors.New("peer: stream overrun")
 )
 
 // errPanicked is what the caller of a handler that panicked is told; the

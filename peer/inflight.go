@@ -1,5 +1,7 @@
 package peer
 
+import "github.com/duplexrpc/duplex/codec"
+
 // The in-flight state of a peer, both ways, is one struct behind one lock,
 // changed in one place: update. After every change update does what must
 // follow it, so that no caller can forget to: it wakes a Shutdown waiting
@@ -10,8 +12,9 @@ package peer
 // inFlight is what is in flight on a connection, and whether it is ending.
 type inFlight struct {
 	nextSeq uint64
-	calls   map[uint64]*call     // our requests awaiting an answer
-	serving map[uint64]*incoming // their requests that a cancel can reach
+	calls   map[uint64]*call        // our requests awaiting an answer
+	serving map[uint64]*incoming    // their requests that a cancel can reach
+	streams map[codec.ID]*outStream // their stream calls being served, by stream token
 	// incoming counts their requests not yet answered on the stream, and
 	// the notifications being served (invariant 3).
 	incoming  int

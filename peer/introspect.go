@@ -26,7 +26,7 @@ const IntrospectionMethod = "duplex.Methods"
 type MethodDescription struct {
 	Name      string `json:"name"`      // "Service.Method"
 	Args      string `json:"args"`      // the shape of the argument
-	Reply     string `json:"reply"`     // the shape of the reply; null for a method without one
+	Reply     string `json:"reply"`     // the shape of the reply; null for a method without one; "stream of …" for a stream
 	ArgsType  string `json:"argsType"`  // the argument's Go type, as declared
 	ReplyType string `json:"replyType"` // the reply's Go type, a pointer; "" for a method without one
 }
@@ -63,7 +63,10 @@ func (x *introspection) Methods(prefix MethodPrefix, reply *[]MethodDescription)
 			continue
 		}
 		d := MethodDescription{Name: m.Name, Args: shape(m.Args), ArgsType: m.Args.String(), Reply: "null"}
-		if m.Reply != nil {
+		switch {
+		case m.Stream != nil:
+			d.Reply, d.ReplyType = "stream of "+shape(m.Stream), m.Reply.String()
+		case m.Reply != nil:
 			d.Reply, d.ReplyType = shape(m.Reply), m.Reply.String()
 		}
 		list = append(list, d)

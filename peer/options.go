@@ -115,6 +115,15 @@ type Options struct {
 	// waits behind it. Without OrderedNotifications it does nothing.
 	RequestsAfterNotifications bool
 
+	// StreamWindow is the items a stream's consumer (CallStream) lets its
+	// producer send ahead of what it has taken: the window of its credit.
+	// Zero means DefaultStreamWindow.
+	StreamWindow int
+	// StreamStall bounds how long a streaming handler's Send waits for
+	// its consumer to grant room; past it the stream fails with
+	// ErrStreamStalled. Zero means DefaultStreamStall.
+	StreamStall time.Duration
+
 	// ProgressQueue bounds the progress values of one call that wait for
 	// its WithProgress callback; past it the oldest is dropped. Zero
 	// means DefaultProgressQueue.
@@ -176,6 +185,12 @@ func (o *Options) orDefault() Options {
 	}
 	if v.ProgressQueue <= 0 {
 		v.ProgressQueue = DefaultProgressQueue
+	}
+	if v.StreamWindow <= 0 {
+		v.StreamWindow = DefaultStreamWindow
+	}
+	if v.StreamStall <= 0 {
+		v.StreamStall = DefaultStreamStall
 	}
 	if v.Dialect == nil && v.Codec != nil {
 		v.Dialect = v.Codec.Dialect

@@ -93,7 +93,7 @@ func newPeer(rwc io.ReadWriteCloser, c codec.Codec, bind Binder, opts *Options, 
 		onEnd:    onEnd,
 		// Seqs start at 1: JavaScript clients test ids for truth, and the
 		// MCP SDK ignores the cancel of request 0.
-		state:  inFlight{nextSeq: 1, calls: make(map[uint64]*call), serving: make(map[uint64]*incoming)},
+		state:  inFlight{nextSeq: 1, calls: make(map[uint64]*call), serving: make(map[uint64]*incoming), streams: make(map[codec.ID]*outStream)},
 		done:   make(chan struct{}),
 		served: make(chan struct{}),
 		wake:   make(chan struct{}, 1),

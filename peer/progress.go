@@ -129,6 +129,9 @@ type progressQueue struct {
 // token, and the frame is then served as the notification it is. err is
 // a stream that broke.
 func (p *Peer) progressFor(h *codec.Header) (ok bool, err error) {
+	if seq, isStream := streamSeq(h.Token); isStream {
+		return p.itemFor(seq)
+	}
 	seq, isNumber := h.Token.Uint64()
 	if !isNumber {
 		return false, nil
@@ -227,6 +230,11 @@ func (q *progressQueue) stopLocked() {
 // finish completes c with err: at once, or, while progress values wait
 // for its callback, after them.
 func (c *call) finish(err error) {
+	if c.stream != nil {
+		c.stream.end(err) // after the items queued before it
+		c.complete(err)
+		return
+	}
 	if c.progress != nil {
 		q := &c.pq
 		q.mu.Lock()

@@ -21,6 +21,7 @@ import (
 //	func (t *T) Name(ctx context.Context, args A, reply *R) error
 //
 //	func (t *T) Name(ctx context.Context, args A) error
+//	func (t *T) Name(ctx context.Context, args A, out *Stream[R]) error
 //
 // where A and R are exported or builtin types. The second and third shapes
 // are this package's additions: ctx ends when the caller cancels the call,
@@ -29,6 +30,9 @@ import (
 // and [ReportProgress] read and answer what the request came with. The
 // third shape has no reply: it serves a notification as it is meant to be
 // served, and answers a request with a null result (nil on msgpack-rpc).
+// The fourth streams its results, items sent with out.Send, to a caller
+// that ranges over CallStream (a *Stream[R] may take the reply's place
+// in the first shape too).
 //
 // A Registry is safe for concurrent use; services may be added while the
 // peer serves, though they are usually all added by the [Binder].
@@ -53,6 +57,7 @@ type method struct {
 	argType   reflect.Type  // as declared: a pointer or a value
 	replyType reflect.Type  // a pointer; nil for a method without a reply
 	withCtx   bool
+	stream    bool // replyType is a *Stream[T]: the method streams its results
 }
 
 // MethodInfo describes one method a Registry serves.
@@ -61,6 +66,7 @@ type MethodInfo struct {
 	Args    reflect.Type // the argument's type, as the method declares it
 	Reply   reflect.Type // the reply's type, a pointer; nil for a method without one
 	Context bool         // the method takes a context.Context first
+	Stream  reflect.Type // for a method that streams, the type of its items; else nil
 }
 
 // NewRegistry returns an empty Registry.
@@ -154,7 +160,8 @@ func methodsOf(typ reflect.Type) map[string]*method {
 		if !exportedOrBuiltin(argType) || replyType != nil && (replyType.Kind() != reflect.Pointer || !exportedOrBuiltin(replyType)) {
 			continue
 		}
-		methods[m.Name] = &method{fn: m.Func, argType: argType, replyType: replyType, withCtx: withCtx}
+		methods[m.Name] = &method{fn: m.Func, argType: argType, replyType: replyType, withCtx: withCtx,
+			stream: replyType != nil && replyType.Implements(typeOfStreamBinder)}
 	}
 	methodCache.Store(typ, methods)
 	return methods
@@ -207,7 +214,11 @@ func (r *Registry) Methods() []MethodInfo {
 	var list []MethodInfo
 	for _, svc := range *r.services.Load() {
 		for name, m := range svc.methods {
-			list = append(list, MethodInfo{Name: svc.name + "." + name, Args: m.argType, Reply: m.replyType, Context: m.withCtx})
+			info := MethodInfo{Name: svc.name + "." + name, Args: m.argType, Reply: m.replyType, Context: m.withCtx}
+			if m.stream {
+				info.Stream = reflect.New(m.replyType.Elem()).Interface().(streamBinder).streamItem()
+			}
+			list = append(list, info)
 		}
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })

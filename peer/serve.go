@@ -112,6 +112,10 @@ func (p *Peer) read() bool {
 			if err = p.conn.ReadBody(nil); err == nil {
 				p.cancelIncoming(h.Seq, h.Error)
 			}
+		case codec.Credit:
+			if err = p.conn.ReadBody(nil); err == nil {
+				p.creditFor(h)
+			}
 		case codec.Progress:
 			var mine bool
 			if mine, err = p.progressFor(h); mine || err != nil {
@@ -198,7 +202,7 @@ func (p *Peer) take(h *codec.Header) (*incoming, error) {
 			return nil, nil // a stream that broke fails the next header
 		}
 		in.svc, in.m, in.arg = svc, m, arg
-		p.bindContext(in, m.withCtx)
+		p.bindContext(in, m.withCtx || m.stream)
 		return in, nil
 	}
 	err := p.conn.ReadBody(nil)
@@ -275,7 +279,15 @@ func (p *Peer) answered(n int) {
 // serve runs a request's handler and answers it.
 func (p *Peer) serve(in *incoming) {
 	reply := in.m.newReply()
+	var out *outStream
+	if in.m.stream {
+		out = p.openStream(in, reply)
+	}
 	err := p.run(in, reply)
+	if out != nil {
+		p.endStream(out)
+		reply = reflect.Value{} // a stream's answer is a null result, after its items
+	}
 	if in.cancel != nil || in.h.Kind == codec.Request && !p.opts.Dialect.AnswerCancelled {
 		p.update(func(s *inFlight) { delete(s.serving, in.h.Seq) })
 	}
