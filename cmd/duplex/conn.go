@@ -161,8 +161,13 @@ func (c *wireConn) WritesMessages() bool { return c.messages }
 func (c *wireConn) silent() bool { return c.got.Load() == 0 }
 
 // codecHint adds to the error of a connection the remote closed without a
-// word that it may speak another codec, unless the error says so already.
+// word that it may speak another codec, unless the error says so already:
+// package peer's diagnosis (codec.ErrWrongCodec) names what the remote did
+// and which codec this end speaks.
 func (c *wireConn) codecHint(err error, codecName string) error {
+	if errors.Is(err, codec.ErrWrongCodec) {
+		return connError(err)
+	}
 	if !errors.Is(err, peer.ErrClosed) || !c.silent() || strings.Contains(err.Error(), "does it speak") {
 		return err
 	}
