@@ -72,7 +72,11 @@ type firstHeard struct {
 	n     atomic.Int32 // bytes kept in b; stored once, after b is written
 	b     [32]byte
 	wrote atomic.Int64 // unix nanoseconds our first write began; 0 before
-	good  atomic.Bool  // a frame the codec did not reject has arrived
+	reset atomic.Bool  // a write failed as on a reset connection
+	// writing counts writes under way: one of them may have taken a
+	// reset's error, which it has not recorded yet.
+	writing atomic.Int32
+	good    atomic.Bool // a frame the codec did not reject has arrived
 }
 
 // heard records the bytes of a read, if none were recorded yet.
@@ -91,6 +95,30 @@ func (f *firstHeard) sending(b []byte) {
 	}
 }
 
+// failed records a write error. A reset connection fails writes with
+// ECONNRESET, once, then EPIPE; the write that gets ECONNRESET takes it,
+// and the reader then sees a clean end: so the writer's error is kept.
+func (f *firstHeard) failed(err error) {
+	if err != nil && (errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)) {
+		f.reset.Store(true)
+	}
+}
+
+// writesDone waits, briefly, for the writes under way to return, so that
+// an error one of them took is recorded; it reports whether they did. A
+// write that returned has recorded its error before it is counted out,
+// and one blocked on a full stream is not waited for: this runs as the
+// connection ends, and only for one that heard nothing.
+func (f *firstHeard) writesDone() bool {
+	for range 100 {
+		if f.writing.Load() == 0 {
+			return true
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return false
+}
+
 // first returns the bytes recorded.
 func (f *firstHeard) first() []byte { return f.b[:f.n.Load()] }
 
@@ -103,7 +131,11 @@ type watchedWriter struct {
 
 func (w watchedWriter) Write(b []byte) (int, error) {
 	w.f.sending(b)
-	return w.w.Write(b)
+	w.f.writing.Add(1)
+	n, err := w.w.Write(b)
+	w.f.failed(err)
+	w.f.writing.Add(-1)
+	return n, err
 }
 
 // watchedTry wraps the sender's non-blocking write, if there is one, as
@@ -114,7 +146,11 @@ func watchedTry(try func([]byte) (int, error), f *firstHeard) func([]byte) (int,
 	}
 	return func(b []byte) (int, error) {
 		f.sending(b)
-		return try(b)
+		f.writing.Add(1)
+		n, err := try(b)
+		f.failed(err)
+		f.writing.Add(-1)
+		return n, err
 	}
 }
 
@@ -140,9 +176,10 @@ func (p *Peer) diagnose(err error) error {
 	}
 	after := time.Since(time.Unix(0, wrote))
 	switch {
-	case errors.Is(err, syscall.ECONNRESET):
-		// It did not read what we sent: a server that was full, or
-		// that refused us, more likely than one that read it.
+	case errors.Is(err, syscall.ECONNRESET) || !p.first.writesDone() || p.first.reset.Load():
+		// It did not read what we sent (a server that was full, or
+		// that refused us), or we sent more after it hung up: either
+		// way no sign of a codec.
 		return fmt.Errorf("%w: the other end reset it %v after our first frame, without sending anything (was it full? does it speak %s?)", ErrClosed, roundDuration(after), name)
 	case after > hangUpWindow:
 		return fmt.Errorf("%w: the other end closed it without ever sending anything (does it speak %s?)", ErrClosed, name)
