@@ -147,7 +147,9 @@ func newPeer(rwc io.ReadWriteCloser, c codec.Codec, bind Binder, opts *Options, 
 	}
 	p.out.init()
 	copts.FramePerWrite = true
-	p.conn = c.NewConn(streamOf{rwc, sink{&p.out}, &p.out, &p.first}, &copts)
+	codec.AcceptText(rwc, c) // a WebSocket takes text messages for the JSON codecs
+	in, _ := rwc.(codec.MessageReader)
+	p.conn = c.NewConn(streamOf{rwc, sink{&p.out}, &p.out, &p.first, in}, &copts)
 	p.out.conn = p.conn
 	p.ahead, _ = p.conn.(readAheader)
 
@@ -177,6 +179,7 @@ type streamOf struct {
 	w     io.Writer
 	out   *sender
 	first *firstHeard
+	in    codec.MessageReader // rwc, if it says where messages end (WebSocket)
 }
 
 // readAheader is a codec.Conn that says whether further frames are
@@ -191,6 +194,13 @@ func (s streamOf) Read(b []byte) (int, error) {
 }
 func (s streamOf) Write(b []byte) (int, error) { return s.w.Write(b) }
 func (s streamOf) Close() error                { return s.rwc.Close() }
+
+// ReadsMessages and MessageEnded pass on those of the transport, so that
+// over a WebSocket the codec reads one message as one frame.
+func (s streamOf) ReadsMessages() bool { return s.in != nil && s.in.ReadsMessages() }
+func (s streamOf) MessageEnded() bool  { return s.in.MessageEnded() }
+
+var _ codec.MessageReader = streamOf{}
 
 // fail ends the connection with err, once: the first error wins. Every
 // pending call fails with the same error, every handler's context ends,
