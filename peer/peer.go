@@ -35,7 +35,9 @@ import (
 
 // Binder registers the services a peer serves, before the peer reads its
 // first frame. It is handed the new *Peer so that handlers can call back
-// whoever called them.
+// whoever called them. Wherever a Binder is taken, nil is allowed: the
+// peer then serves nothing, and requests to it fail with net/rpc's
+// "rpc: can't find service".
 type Binder func(p *Peer, r *Registry) error
 
 // Peer calls and serves methods over one connection, in both directions.
