@@ -153,7 +153,7 @@ func Example_readmeParams() {
 	ctx := context.Background()
 	var mean float64
 	err := client.Call(ctx, "Stats.Mean", codec.Params{1, 2, 6}, &mean) // params [1, 2, 6]
-	fmt.Println(mean, err)                                                // 3 <nil>
+	fmt.Println(mean, err)                                              // 3 <nil>
 	// Output:
 	// 3 <nil>
 }
