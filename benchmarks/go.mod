@@ -6,7 +6,7 @@ replace github.com/duplexrpc/duplex => ../
 
 require (
 	github.com/cenkalti/rpc2 v1.0.4
-	github.com/duplexrpc/duplex v0.0.0
+	github.com/duplexrpc/duplex v0.1.0
 	github.com/hashicorp/net-rpc-msgpackrpc/v2 v2.0.0
 	github.com/ugorji/go/codec v1.3.2
 	github.com/vmihailenco/msgpack/v5 v5.4.1

@@ -267,31 +267,38 @@ func (o *Options) maxFrameSize() int {
 // as the list [v]. Gob and JSON-RPC 1.0 send Params as one array value.
 type Params []any
 
-// The codecs this package provides. Each compares equal only to itself, so
-// c == codec.Msgpack is a safe test (the msgpack ones are pointers because
-// their struct holds a func, which == cannot compare).
-var (
-	// Gob is net/rpc's own gob framing, plus a kind for two-way use.
-	Gob Codec = gobCodec{}
-	// JSONRPC is JSON-RPC 1.0 as net/rpc/jsonrpc speaks it.
-	JSONRPC Codec = jsonCodec{}
-	// JSONRPC2 is JSON-RPC 2.0, with batches and error objects.
-	JSONRPC2 Codec = jsonCodec{v2: true}
-	// LSP is JSON-RPC 2.0 framed by the Language Server Protocol's base
-	// protocol: a Content-Length header before every message, as language
-	// servers and their clients speak it. An argument that encodes as a
-	// JSON object is sent as the params themselves, as LSP methods want.
-	LSP Codec = jsonCodec{v2: true, framing: lspFraming{}}
-	// JSONRPC2Lines is JSON-RPC 2.0 with one message per line, as many
-	// JSON-RPC tools speak it over TCP and stdio; a bad line fails that
-	// line only. Params are sent as by LSP.
-	JSONRPC2Lines Codec = jsonCodec{v2: true, framing: linesFraming{}}
-	// Msgpack is msgpack-rpc with github.com/vmihailenco/msgpack/v5 bodies.
-	Msgpack Codec = &msgpackCodec{name: "msgpack", engine: newVmihailenco, cost: vmihailencoCost}
-	// MsgpackUgorji is the same msgpack-rpc wire with
-	// github.com/ugorji/go/codec bodies.
-	MsgpackUgorji Codec = &msgpackCodec{name: "msgpack-ugorji", engine: newUgorji, cost: ugorjiCost}
-)
+// The codecs this package provides, one declaration each so that go doc
+// lists every one (a var block shows only its first). Each compares equal
+// only to itself, so c == codec.Msgpack is a safe test (the msgpack ones
+// are pointers because their struct holds a func, which == cannot
+// compare).
+
+// Gob is net/rpc's own gob framing, plus a kind for two-way use.
+var Gob Codec = gobCodec{}
+
+// JSONRPC is JSON-RPC 1.0 as net/rpc/jsonrpc speaks it.
+var JSONRPC Codec = jsonCodec{}
+
+// JSONRPC2 is JSON-RPC 2.0, with batches and error objects.
+var JSONRPC2 Codec = jsonCodec{v2: true}
+
+// LSP is JSON-RPC 2.0 framed by the Language Server Protocol's base
+// protocol: a Content-Length header before every message, as language
+// servers and their clients speak it. An argument that encodes as a
+// JSON object is sent as the params themselves, as LSP methods want.
+var LSP Codec = jsonCodec{v2: true, framing: lspFraming{}}
+
+// JSONRPC2Lines is JSON-RPC 2.0 with one message per line, as many
+// JSON-RPC tools speak it over TCP and stdio; a bad line fails that
+// line only. Params are sent as by LSP.
+var JSONRPC2Lines Codec = jsonCodec{v2: true, framing: linesFraming{}}
+
+// Msgpack is msgpack-rpc with github.com/vmihailenco/msgpack/v5 bodies.
+var Msgpack Codec = &msgpackCodec{name: "msgpack", engine: newVmihailenco, cost: vmihailencoCost}
+
+// MsgpackUgorji is the same msgpack-rpc wire with
+// github.com/ugorji/go/codec bodies.
+var MsgpackUgorji Codec = &msgpackCodec{name: "msgpack-ugorji", engine: newUgorji, cost: ugorjiCost}
 
 var all = []Codec{Gob, JSONRPC, JSONRPC2, Msgpack, MsgpackUgorji, LSP, JSONRPC2Lines}
 

@@ -30,6 +30,16 @@ type frameReader struct {
 	// buf (see spill), in order; spilledLen their total length.
 	spilled    [][]byte
 	spilledLen int
+
+	// For a stream that keeps message boundaries (a MessageReader), mr is
+	// the stream and ends holds where the buffered messages end, as
+	// offsets in the stream; pos is the offset of buf[start].
+	mr   MessageReader
+	ends []int64
+	pos  int64
+
+	// started is set by a framing once it has read a frame.
+	started bool
 }
 
 // spillAt is how long the unread front of a frame may grow in buf before a
@@ -54,6 +64,7 @@ func (fr *frameReader) spill(n int) error {
 	fr.spilled = append(fr.spilled, append([]byte(nil), fr.buf[fr.start:fr.start+n]...))
 	fr.spilledLen += n
 	fr.start += n
+	fr.advance(n)
 	return nil
 }
 
@@ -78,7 +89,11 @@ func (fr *frameReader) take(n int) []byte {
 }
 
 func newFrameReader(r io.Reader, max int) *frameReader {
-	return &frameReader{r: r, max: max}
+	fr := &frameReader{r: r, max: max}
+	if m, ok := r.(MessageReader); ok && m.ReadsMessages() {
+		fr.mr = m
+	}
+	return fr
 }
 
 // need makes the first n unread bytes available and returns them. It fails
@@ -102,6 +117,9 @@ func (fr *frameReader) need(n int) ([]byte, error) {
 	for fr.end-fr.start < n {
 		m, err := fr.r.Read(fr.buf[fr.end:cap(fr.buf)])
 		fr.end += m
+		if m > 0 && fr.mr != nil && fr.mr.MessageEnded() {
+			fr.ends = append(fr.ends, fr.pos+int64(fr.end-fr.start))
+		}
 		if err != nil && fr.end-fr.start < n {
 			fr.err = err
 			return nil, fr.readErr()
@@ -152,6 +170,7 @@ func (fr *frameReader) grow(n int) {
 // consume marks the first n unread bytes read.
 func (fr *frameReader) consume(n int) {
 	fr.start += n
+	fr.advance(n)
 	fr.ahead.Store(fr.start < fr.end)
 	if fr.start == fr.end {
 		fr.start, fr.end = 0, 0
@@ -164,3 +183,62 @@ func (fr *frameReader) consume(n int) {
 
 // buffered reports how many unread bytes are buffered.
 func (fr *frameReader) buffered() int { return fr.end - fr.start }
+
+// advance moves pos past n bytes taken from the buffer, and forgets the
+// message ends they held.
+func (fr *frameReader) advance(n int) {
+	fr.pos += int64(n)
+	drop := 0
+	for drop < len(fr.ends) && fr.ends[drop] <= fr.pos {
+		drop++
+	}
+	if drop > 0 {
+		fr.ends = fr.ends[:copy(fr.ends, fr.ends[drop:])]
+	}
+}
+
+// nextMessage consumes the next whole message of a stream that keeps
+// message boundaries (fr.mr is set) and returns it, valid until the next
+// read: over such a stream one message is one frame, whatever the
+// framing on a byte stream. A message longer than the frame limit is read
+// past, without being kept, and fails with ErrFrameTooLarge; the next
+// message is read as usual. It returns io.EOF when the stream ends
+// between messages.
+func (fr *frameReader) nextMessage() ([]byte, error) {
+	for {
+		if len(fr.ends) > 0 {
+			n := int(fr.ends[0] - fr.pos)
+			msg := fr.buf[fr.start : fr.start+n]
+			fr.consume(n)
+			return msg, nil
+		}
+		_, err := fr.need(fr.buffered() + 1) // more of this message: a Read never spans two
+		if errors.Is(err, ErrFrameTooLarge) {
+			if err := fr.skipMessage(); err != nil {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%w: a message of more than %d bytes", ErrFrameTooLarge, fr.max)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// skipMessage reads past the rest of the message under way, whose end is
+// not buffered.
+func (fr *frameReader) skipMessage() error {
+	for {
+		if len(fr.ends) > 0 {
+			fr.consume(int(fr.ends[0] - fr.pos))
+			return nil
+		}
+		fr.consume(fr.buffered())
+		if _, err := fr.need(1); err != nil {
+			if err == io.EOF { // the stream ended inside the message
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
+	}
+}

@@ -447,8 +447,8 @@ func (c *jsonConn) checkFirst() error {
 func (c *jsonConn) ReadBody(v any) error {
 	body := c.cur.body
 	c.cur.body = nil
-	if v == nil {
-		return nil
+	if v == nil || c.cur.h.Kind == Request && c.cur.h.Error != "" {
+		return nil // nothing to decode, or a request the codec refused: its error says why
 	}
 	if pv, ok := v.(*ProgressValue); ok && c.cur.h.Kind == Progress {
 		v, body = pv.V, progressValueOf(body, c.dialect.ProgressValue, c.dialect.ProgressToken)

@@ -20,6 +20,9 @@ import (
 // is not one JSON-RPC message (bad JSON, two values) fails that line only,
 // and so does a line longer than the frame limit, which is read past
 // without being kept: the next line is read as usual.
+//
+// Over a stream that keeps message boundaries (a WebSocket: MessageReader),
+// every message is one line, newline or not.
 type linesFraming struct{}
 
 func (linesFraming) name() string { return "jsonrpc2-lines" }
@@ -30,7 +33,13 @@ func (linesFraming) seal(buf []byte, _ int) []byte { return buf }
 
 func (linesFraming) next(fr *frameReader) ([]byte, error) {
 	for {
-		line, err := nextLine(fr)
+		var line []byte
+		var err error
+		if fr.mr != nil {
+			line, err = lineMessage(fr)
+		} else {
+			line, err = nextLine(fr)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -38,6 +47,19 @@ func (linesFraming) next(fr *frameReader) ([]byte, error) {
 			return line, nil
 		}
 	}
+}
+
+// lineMessage consumes the next message of a message stream as a line. A
+// message over the frame limit fails that message only, as a long line does.
+func lineMessage(fr *frameReader) ([]byte, error) {
+	msg, err := fr.nextMessage()
+	if errors.Is(err, ErrFrameTooLarge) {
+		return nil, &badFrame{
+			code: CodeInvalidRequest,
+			msg:  fmt.Sprintf("Invalid Request: a message longer than %d bytes, the frame limit", fr.max),
+		}
+	}
+	return msg, err
 }
 
 // nextLine consumes the next line and returns it without its newline. It

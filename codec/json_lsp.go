@@ -2,6 +2,7 @@ package codec
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -28,6 +29,12 @@ import (
 // spec in ways real peers have needed and that cannot be mistaken for
 // anything else: a line may end with "\n" alone, and empty lines before
 // a header are skipped.
+//
+// Over a stream that keeps message boundaries (a WebSocket: MessageReader),
+// every message is one frame: a message that opens with '{' or '[' is the
+// body itself, without a header, as WebSocket clients of JSON-RPC send it;
+// one with a header must hold exactly its Content-Length after it. Either
+// way a bad message fails that message only.
 type lspFraming struct{}
 
 // maxLSPHeader bounds the header of one message, its line ends included:
@@ -41,6 +48,9 @@ func (lspFraming) wire() string { return "LSP" }
 const lspGuess = "LSP base protocol headers (lsp)"
 
 func (lspFraming) next(fr *frameReader) ([]byte, error) {
+	if fr.mr != nil {
+		return lspMessage(fr)
+	}
 	length, charset, err := readLSPHeader(fr)
 	if err != nil {
 		return nil, err
@@ -53,6 +63,44 @@ func (lspFraming) next(fr *frameReader) ([]byte, error) {
 		return nil, err
 	}
 	fr.consume(length)
+	fr.started = true
+	return lspBody(body, charset)
+}
+
+// lspMessage reads the next message of a message stream as one frame,
+// with or without its header.
+func lspMessage(fr *frameReader) ([]byte, error) {
+	for {
+		msg, err := fr.nextMessage()
+		if errors.Is(err, ErrFrameTooLarge) {
+			return nil, &badFrame{code: CodeInvalidRequest, msg: "Invalid Request: " + err.Error()}
+		}
+		if err != nil {
+			return nil, err
+		}
+		msg = bytes.TrimLeft(msg, " \t\r\n")
+		switch {
+		case len(msg) == 0:
+			continue // an empty message, as an empty line: skipped
+		case msg[0] == '{' || msg[0] == '[':
+			return lspBody(msg, "")
+		}
+		// The header, read from this message alone.
+		one := &frameReader{buf: msg, end: len(msg), max: fr.max, err: io.EOF}
+		length, charset, err := readLSPHeader(one)
+		if err == nil && one.buffered() != length {
+			err = fmt.Errorf("%w: the message holds %d bytes after its header, not its Content-Length %d", ErrMalformed, one.buffered(), length)
+		}
+		if err != nil {
+			return nil, &badFrame{code: CodeParseError, msg: "Parse error: " + err.Error()}
+		}
+		return lspBody(one.buf[one.start:one.end], charset)
+	}
+}
+
+// lspBody is a frame's body without the white space around it, or the
+// error for a charset that is not UTF-8.
+func lspBody(body []byte, charset string) ([]byte, error) {
 	body = bytes.Trim(body, " \t\r\n")
 	if charset != "" && !utf8Charset(charset) {
 		return nil, &badFrame{
@@ -96,6 +144,14 @@ func readLSPHeader(fr *frameReader) (length int, charset string, err error) {
 	length = -1
 	size, fields := 0, 0
 	for {
+		if fields == 0 && !fr.started {
+			if b, err := fr.need(1); err == nil && (b[0] == '{' || b[0] == '[') {
+				// JSON where the first header was due: another
+				// codec's first frame (checkWire leaves this one to
+				// the framing, which knows whether headers are due).
+				return 0, "", wrongWire(guessWire(b), lspFraming{}.name())
+			}
+		}
 		line, n, err := lspLine(fr, maxLSPHeader-size)
 		if err != nil {
 			if err == io.EOF && fields > 0 {

@@ -1,6 +1,9 @@
 package codec
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // The first bytes of a connection say which wire the other end speaks, as
 // far as the formats of this package go: a JSON-RPC message opens with
@@ -51,5 +54,17 @@ func checkWire(peek func(n int) ([]byte, error), want, name string) error {
 	if guess == "" || len(guess) >= len(want) && guess[:len(want)] == want {
 		return nil
 	}
+	if want == "LSP" && strings.HasPrefix(guess, "JSON") {
+		// A JSON message without its header: over a WebSocket, one
+		// message is one frame and may come so; on a byte stream it is
+		// another codec's. The LSP framing knows which it has, and says.
+		return nil
+	}
+	return wrongWire(guess, name)
+}
+
+// wrongWire is the error for first bytes that look like the wire guess,
+// at an end that speaks the codec name.
+func wrongWire(guess, name string) error {
 	return fmt.Errorf("%w: the first bytes look like %s; this end speaks %s", ErrWrongCodec, guess, name)
 }

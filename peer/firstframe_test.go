@@ -128,7 +128,7 @@ func testRedialerGreets(t *testing.T, notify bool) {
 
 // TestClosedBeforeAnythingNamesTheCodec calls a gob hub from a jsonrpc2
 // peer: the hub hangs up on the first bytes, and the call's error says
-// what this end speaks, the likeliest reason.
+// what this end speaks and Is codec.ErrWrongCodec, the likeliest reason.
 func TestClosedBeforeAnythingNamesTheCodec(t *testing.T) {
 	_, addr := startHub(t, codec.Gob, bindTestServices(), nil)
 	conn, err := net.Dial("tcp", addr)
@@ -144,7 +144,7 @@ func TestClosedBeforeAnythingNamesTheCodec(t *testing.T) {
 	defer cancel()
 	var got int
 	err = p.Call(ctx, "Arith.Multiply", struct{ A, B int }{2, 3}, &got)
-	if !errors.Is(err, peer.ErrClosed) || !strings.Contains(err.Error(), "speak jsonrpc2") {
-		t.Fatalf("call to a gob hub from jsonrpc2: %v; want ErrClosed naming jsonrpc2", err)
+	if !errors.Is(err, peer.ErrClosed) || !errors.Is(err, codec.ErrWrongCodec) || !strings.Contains(err.Error(), "this end speaks jsonrpc2") {
+		t.Fatalf("call to a gob hub from jsonrpc2: %v; want ErrClosed and ErrWrongCodec naming jsonrpc2", err)
 	}
 }

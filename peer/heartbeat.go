@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/duplexrpc/duplex/codec"
 )
 
 // touch records that a frame arrived, for the idle timeout and the first
@@ -15,10 +17,15 @@ func (p *Peer) touch() {
 }
 
 // firstFrame records that a whole frame arrived: the first frame's
-// deadline is met.
+// deadline is met. The reader calls it with the frame's header just read
+// into p.rh: a request the codec rejected (bytes that were no message of
+// its wire) meets the deadline, but is not a good frame for diagnose.
 func (p *Peer) firstFrame() {
 	if !p.gotFrame.Load() {
 		p.gotFrame.Store(true)
+	}
+	if !p.first.good.Load() && (p.rh.Kind != codec.Request || p.rh.Error == "") {
+		p.first.good.Store(true)
 	}
 }
 

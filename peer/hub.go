@@ -153,12 +153,12 @@ func (h *Hub) Add(rwc io.ReadWriteCloser) (*Peer, error) {
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
-		rwc.Close()
+		refuse(rwc)
 		return nil, ErrHubClosed
 	}
 	if h.opts.MaxConns > 0 && h.count >= h.opts.MaxConns {
 		h.mu.Unlock()
-		rwc.Close() // at once: a connection over the cap is never queued
+		refuse(rwc) // at once: a connection over the cap is never queued
 		return nil, ErrHubFull
 	}
 	h.count++
@@ -180,6 +180,23 @@ func (h *Hub) Add(rwc io.ReadWriteCloser) (*Peer, error) {
 		}()
 	}
 	return p, nil
+}
+
+// refuse closes a connection the hub will not serve. A TCP connection
+// (plain, or under TLS) is reset rather than closed: the other end then
+// reads "connection reset", which says the hub did not read what it sent,
+// and not a clean close, which a peer takes, soon after its first frame,
+// for a hub that read that frame and hung up on a codec it does not speak
+// (see diagnose).
+func refuse(rwc io.ReadWriteCloser) {
+	c := any(rwc)
+	if nc, ok := c.(interface{ NetConn() net.Conn }); ok {
+		c = nc.NetConn()
+	}
+	if l, ok := c.(interface{ SetLinger(sec int) error }); ok {
+		l.SetLinger(0)
+	}
+	rwc.Close()
 }
 
 // register runs before the new peer reads its first frame, so a peer is in

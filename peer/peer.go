@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/duplexrpc/duplex/codec"
@@ -16,7 +15,9 @@ import (
 
 // Binder registers the services a peer serves, before the peer reads its
 // first frame. It is handed the new *Peer so that handlers can call back
-// whoever called them.
+// whoever called them. Wherever a Binder is taken, nil is allowed: the
+// peer then serves nothing, and requests to it fail with net/rpc's
+// "rpc: can't find service".
 type Binder func(p *Peer, r *Registry) error
 
 // Peer calls and serves methods over one connection, in both directions.
@@ -52,6 +53,7 @@ type Peer struct {
 	wake     chan struct{}
 	lastRead atomic.Int64 // unix nanoseconds of the last frame read, for IdleTimeout
 	gotFrame atomic.Bool  // a whole frame has arrived, for FirstFrameTimeout
+	first    firstHeard   // what came before it, for diagnose
 	timers   []*time.Timer
 	timersMu sync.Mutex
 
@@ -112,18 +114,20 @@ func newPeer(rwc io.ReadWriteCloser, c codec.Codec, bind Binder, opts *Options, 
 	}
 	copts.Dialect = o.Dialect
 	p.out = sender{
-		w:        rwc,
+		w:        watchedWriter{rwc, &p.first},
 		messages: codec.WritesMessages(rwc, &copts),
 		timeout:  o.WriteTimeout,
 		limit:    o.SendQueue,
 		fail:     p.fail,
 		written:  p.answered,
 		spawn:    p.goStart,
-		try:      tryWriter(rwc),
+		try:      watchedTry(tryWriter(rwc), &p.first),
 	}
 	p.out.init()
 	copts.FramePerWrite = true
-	p.conn = c.NewConn(streamOf{rwc, sink{&p.out}, &p.out}, &copts)
+	codec.AcceptText(rwc, c) // a WebSocket takes text messages for the JSON codecs
+	in, _ := rwc.(codec.MessageReader)
+	p.conn = c.NewConn(streamOf{rwc, sink{&p.out}, &p.out, &p.first, in}, &copts)
 	p.out.conn = p.conn
 	p.out.app, _ = p.conn.(codec.FrameAppender)
 	p.ahead, _ = p.conn.(readAheader)
@@ -147,11 +151,14 @@ func newPeer(rwc io.ReadWriteCloser, c codec.Codec, bind Binder, opts *Options, 
 // streamOf is the connection as the codec sees it: reads from the
 // transport, writes to the send queue. The codec reads only when it needs
 // more bytes, so a read is where the reader may wait: what was left
-// queued for it goes out first.
+// queued for it goes out first. The first bytes read are kept, for the
+// diagnosis of a connection that ends before its first frame.
 type streamOf struct {
-	rwc io.ReadWriteCloser
-	w   io.Writer
-	out *sender
+	rwc   io.ReadWriteCloser
+	w     io.Writer
+	out   *sender
+	first *firstHeard
+	in    codec.MessageReader // rwc, if it says where messages end (WebSocket)
 }
 
 // readAheader is a codec.Conn that says whether further frames are
@@ -160,10 +167,19 @@ type readAheader interface{ ReadAhead() bool }
 
 func (s streamOf) Read(b []byte) (int, error) {
 	s.out.readerWaits()
-	return s.rwc.Read(b)
+	n, err := s.rwc.Read(b)
+	s.first.heard(b[:n])
+	return n, err
 }
 func (s streamOf) Write(b []byte) (int, error) { return s.w.Write(b) }
 func (s streamOf) Close() error                { return s.rwc.Close() }
+
+// ReadsMessages and MessageEnded pass on those of the transport, so that
+// over a WebSocket the codec reads one message as one frame.
+func (s streamOf) ReadsMessages() bool { return s.in != nil && s.in.ReadsMessages() }
+func (s streamOf) MessageEnded() bool  { return s.in.MessageEnded() }
+
+var _ codec.MessageReader = streamOf{}
 
 // fail ends the connection with err, once: the first error wins. Every
 // pending call fails with the same error, every handler's context ends,
@@ -178,14 +194,14 @@ func (p *Peer) fail(err error) { p.end(err, true) }
 // for those answers. The peer is Done all the same.
 func (p *Peer) end(err error, closeNow bool) {
 	p.endOnce.Do(func() {
+		if diagnosis := p.diagnose(err); diagnosis != nil {
+			err = diagnosis
+		}
 		switch {
-		case (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)) && !p.gotFrame.Load():
-			// Nothing ever came: the likeliest cause is the wrong codec,
-			// which the other end saw in our first frame and hung up on.
-			err = fmt.Errorf("%w: the other end closed it before sending anything (does it speak %s? was it full?)", ErrClosed, p.codec.Name())
+		case errors.Is(err, ErrClosed):
 		case err == nil, errors.Is(err, io.EOF):
 			err = fmt.Errorf("%w: the other end closed it", ErrClosed)
-		case !errors.Is(err, ErrClosed):
+		default:
 			err = fmt.Errorf("%w: %w", ErrClosed, err)
 		}
 		var calls map[uint64]*call
@@ -306,7 +322,14 @@ func (p *Peer) goEnd() {
 func (p *Peer) Done() <-chan struct{} { return p.done }
 
 // Err returns nil while the connection is up, and after it ended an error
-// that Is ErrClosed and says why.
+// that Is ErrClosed and says why. A connection that ended before the other
+// end sent a good frame says what the other end did, and the error also Is
+// codec.ErrWrongCodec when that shows another wire: it sent bytes of
+// another codec, answered in HTTP or TLS, or closed the connection soon
+// after our first frame without sending a byte (the usual answer to a
+// codec it cannot read; a server that refuses connections by closing them
+// cleanly looks the same). A connection that ever carried a good frame
+// from the other end is never diagnosed so.
 func (p *Peer) Err() error {
 	select {
 	case <-p.done:

@@ -26,8 +26,11 @@ func (e permanentError) Unwrap() []error { return []error{e.err, errPermanent} }
 
 // Permanent marks a DialFunc's error as one that redialing cannot mend (a
 // malformed address, say): the Redialer stops, in state Stopped, with it.
-// A connection that ends with codec.ErrWrongCodec (the other end speaks
-// another wire format) stops it too.
+// A connection that ends with codec.ErrWrongCodec stops it too: at once
+// when the other end's first bytes showed another wire (another codec,
+// HTTP, TLS), and after three connections in a row when the other end
+// only hung up on our first frame without a byte, the likeliest sign of a
+// codec it does not speak (see Peer.Err).
 func Permanent(err error) error {
 	if err == nil {
 		return nil
@@ -139,6 +142,7 @@ func NewRedialer(dial DialFunc, c codec.Codec, bind Binder, opts *RedialOptions)
 
 func (r *Redialer) run(ctx context.Context) {
 	defer close(r.stopped)
+	hungUp := 0 // connections in a row hung up on at their first frame
 	for failures := 0; ; {
 		r.setState(Connecting, nil, nil)
 		p, err := r.connect(ctx)
@@ -169,7 +173,19 @@ func (r *Redialer) run(ctx context.Context) {
 			r.setState(Stopped, nil, ctx.Err())
 			return
 		}
-		if errors.Is(err, errPermanent) || errors.Is(err, codec.ErrWrongCodec) {
+		wrongCodec := errors.Is(err, codec.ErrWrongCodec)
+		if errors.Is(err, errHungUp) {
+			// A guess: the other end hung up on our first frame. Only
+			// a few such ends in a row are taken for a codec it does
+			// not speak.
+			hungUp++
+			if wrongCodec = hungUp >= wrongCodecHangUps; wrongCodec {
+				err = fmt.Errorf("%w; %d connections in a row ended so", err, hungUp)
+			}
+		} else if p != nil {
+			hungUp = 0
+		}
+		if wrongCodec || errors.Is(err, errPermanent) {
 			// Redialing cannot mend a bad address, nor two ends given
 			// different codecs.
 			r.log.Error("peer: giving up", "error", err)
@@ -271,9 +287,11 @@ func (r *Redialer) Close() error {
 }
 
 // GreetingDelay is how long Greet waits before it greets. Waiting first
-// lets a master that speaks another codec be the one whose frame is read:
-// the worker then stops with codec.ErrWrongCodec instead of being hung up
-// on. It is far below DefaultFirstFrameTimeout.
+// lets a master that speaks another codec, and speaks first, be the one
+// whose frame is read: the worker then stops at once with
+// codec.ErrWrongCodec. A master that waits hangs up on the greeting
+// instead, which the worker diagnoses too, after three connections. It is
+// far below DefaultFirstFrameTimeout.
 const GreetingDelay = 200 * time.Millisecond
 
 // Greet sends the other end one HeartbeatMethod notification if p has sent

@@ -252,9 +252,9 @@ func CallStream[T any](ctx context.Context, p *Peer, method string, args any) it
 
 // itemSink is a consumer's stream, as the reader hands it items.
 type itemSink interface {
-	newItem() any      // a pointer for the reader to decode an item into
-	push(v any) error  // queues an item; an error fails the stream
-	end(err error)     // the call's outcome, after its items
+	newItem() any     // a pointer for the reader to decode an item into
+	push(v any) error // queues an item; an error fails the stream
+	end(err error)    // the call's outcome, after its items
 }
 
 // inStream is the consumer's side of one stream: the items read and not

@@ -6,7 +6,14 @@
 // Dial a [net.Conn], and the stdio and subprocess transports an
 // [io.ReadWriteCloser]. Nothing in the package knows about RPC framing; the
 // one place where message boundaries matter, WebSocket, maps each Write call
-// to exactly one binary message, which is what a frame-per-Write codec needs.
+// to exactly one message, which is what a frame-per-Write codec needs, and
+// says where each message it reads ends, so that one message is read as
+// one frame. Messages are binary; a connection told that its codec's
+// frames are text (AcceptText, which package peer calls for the JSON
+// codecs) also reads text messages, and answers in the kind it was sent.
+// The methods that say so are package codec's MessageWriter,
+// MessageReader and TextAccepter: this package implements them without
+// importing codec.
 //
 // # Addresses
 //
@@ -16,7 +23,7 @@
 //	tcp://127.0.0.1:9000           TCP
 //	unix:///run/app.sock           Unix domain socket
 //	tls://example.com:9443         TCP + TLS (mutual TLS when the config asks for client certificates)
-//	ws://127.0.0.1:8080/rpc        WebSocket, one binary message per Write
+//	ws://127.0.0.1:8080/rpc        WebSocket, one message per Write
 //	wss://example.com/rpc          WebSocket over TLS
 //	http://127.0.0.1:8080/_goRPC_  net/rpc's HTTP CONNECT handshake (DialHTTP / HandleHTTP)
 //	mem://name                     in-process, see [Pipe]

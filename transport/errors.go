@@ -17,10 +17,12 @@ var (
 	// without a certificate in Options.TLSConfig.
 	ErrNoCertificate = errors.New("transport: listening with TLS needs Options.TLSConfig with a certificate")
 
-	// ErrTextMessage means the peer sent a WebSocket text message. The
-	// transport carries binary messages only; the connection is closed
-	// with status 1003 (unsupported data).
-	ErrTextMessage = errors.New("transport: websocket text message received, only binary messages are accepted")
+	// ErrTextMessage means the peer sent a WebSocket text message on a
+	// connection that takes binary messages only: one whose codec's frames
+	// are not text (msgpack, gob), or one nobody called AcceptText on. The
+	// connection is closed with status 1003 (unsupported data). Package
+	// peer lets text in for the JSON codecs (see codec.AcceptText).
+	ErrTextMessage = errors.New("transport: websocket text message received on a connection that takes binary messages only")
 
 	// ErrMessageTooLarge means a WebSocket message exceeded
 	// Options.MaxMessageSize on the receiving side; that side closes the

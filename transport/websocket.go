@@ -17,10 +17,12 @@ import (
 // WebSocket connection and passes it to accept as a net.Conn, for mounting
 // the WebSocket transport on an existing HTTP server.
 //
-// Each Write on the connection sends one binary message and Read returns
-// the bytes of consecutive binary messages, so a browser sends one RPC
-// frame per message; a text message or one over opts.MaxMessageSize closes
-// the connection (see ErrTextMessage, ErrMessageTooLarge). Browsers from
+// Each Write on the connection sends one message and Read returns the
+// bytes of consecutive messages, saying where each ends, so a browser
+// sends one RPC frame per message. Messages are binary; a text message
+// closes the connection (ErrTextMessage) unless the connection was told to
+// accept text (AcceptText, as package peer does for the JSON codecs), and
+// so does one over opts.MaxMessageSize (ErrMessageTooLarge). Browsers from
 // other origins are refused unless opts.OriginPatterns allows them.
 //
 // accept runs on the request's goroutine; it may serve the connection

@@ -16,16 +16,24 @@ import (
 )
 
 // wsConn is a net.Conn over a WebSocket connection that carries a byte
-// stream in binary messages: each Write sends exactly one message, so a
-// codec that writes each frame with one Write puts one frame in each
-// message; Read returns the bytes of consecutive messages as one stream,
-// ignoring their boundaries.
+// stream in messages: each Write sends exactly one message, so a codec that
+// writes each frame with one Write puts one frame in each message; Read
+// returns the bytes of consecutive messages as one stream, and says where
+// each ends (codec.MessageReader: every Read returns bytes of one message,
+// and MessageEnded reports whether they were its last), so that a codec can
+// take one message for one frame.
 //
-// A text message, or a message over the read limit, ends the connection
-// with ErrTextMessage or ErrMessageTooLarge. Read and Write are each safe
-// for concurrent use; Close is idempotent, performs the closing handshake
-// (waiting up to closeWait for the peer's answer) and stops the keepalive
-// goroutine.
+// Messages are binary. A text message ends the connection with
+// ErrTextMessage, unless AcceptText(true) was called (codec.TextAccepter:
+// package peer does, for the JSON codecs); then text messages are read as
+// binary ones are, and every Write is a message of the kind of the last
+// message read: text in, text out. A message over the read limit ends the
+// connection with ErrMessageTooLarge. Each message is read whole before
+// Read returns its first bytes: that is how its end is known.
+//
+// Read and Write are each safe for concurrent use; Close is idempotent,
+// performs the closing handshake (waiting up to closeWait for the peer's
+// answer) and stops the keepalive goroutine.
 //
 // Deadlines follow net.Conn, with one difference forced by the protocol: a
 // deadline that passes while a Read or Write is in progress closes the
@@ -39,12 +47,16 @@ type wsConn struct {
 	limit         int64                // read limit in bytes, -1 for none
 
 	readMu     sync.Mutex
-	msg        io.Reader // the message being read; nil between messages
-	msgN       int64     // bytes read of msg
-	readErr    error     // the first read error, returned from then on
+	msg        []byte // the message being read, whole
+	msgOff     int    // bytes of msg returned by Read
+	readErr    error  // the first read error, returned from then on
 	readCtx    context.Context
 	readCancel context.CancelFunc // run by rd when the deadline cuts a read short
 	rd         *deadline
+
+	acceptText atomic.Bool // AcceptText(true): text messages are read
+	lastText   atomic.Bool // the last message read was text: write text
+	ended      atomic.Bool // the last Read returned the end of its message
 
 	writeMu     sync.Mutex
 	writeCtx    context.Context
@@ -89,8 +101,8 @@ func newWSConn(ws *websocket.Conn, raw net.Conn, state *tls.ConnectionState, opt
 	return c
 }
 
-// Read reads from the current binary message, moving on to the next one
-// when it is used up.
+// Read reads from the current message, reading the next one whole when it
+// is used up.
 func (c *wsConn) Read(p []byte) (int, error) {
 	c.readMu.Lock()
 	defer c.readMu.Unlock()
@@ -104,37 +116,77 @@ func (c *wsConn) Read(p []byte) (int, error) {
 		return 0, os.ErrDeadlineExceeded
 	}
 	defer c.rd.unwatch()
-	for {
-		if c.msg == nil {
-			typ, r, err := c.ws.Reader(c.readCtx)
-			if err != nil {
-				return 0, c.failRead(err)
-			}
-			if typ != websocket.MessageBinary {
-				c.closeWith(websocket.StatusUnsupportedData, "binary messages only")
-				return 0, c.failRead(ErrTextMessage)
-			}
-			c.msg, c.msgN = r, 0
+	for c.msgOff == len(c.msg) { // an empty message has no bytes to return
+		if err := c.readMessage(); err != nil {
+			return 0, c.failRead(err)
 		}
-		n, err := c.msg.Read(p)
-		c.msgN += int64(n)
-		if c.limit >= 0 && c.msgN > c.limit {
+	}
+	n := copy(p, c.msg[c.msgOff:])
+	c.msgOff += n
+	end := c.msgOff == len(c.msg)
+	c.ended.Store(end)
+	if end && cap(c.msg) > keepMessageBuffer {
+		c.msg, c.msgOff = nil, 0 // drop a large message's buffer once it is spent
+	}
+	return n, nil
+}
+
+// firstMessageBuffer is the message buffer of a fresh connection, which
+// grows with the messages it meets, as the bytes arrive (never by what a
+// frame header declares); keepMessageBuffer is the largest kept between
+// messages. A message is held whole until read: at most the read limit.
+const (
+	firstMessageBuffer = 4 << 10
+	keepMessageBuffer  = 64 << 10
+)
+
+// readMessage reads the next message whole into c.msg.
+func (c *wsConn) readMessage() error {
+	typ, r, err := c.ws.Reader(c.readCtx)
+	if err != nil {
+		return err
+	}
+	if typ != websocket.MessageBinary && !c.acceptText.Load() {
+		c.closeWith(websocket.StatusUnsupportedData, "binary messages only")
+		return ErrTextMessage
+	}
+	c.lastText.Store(typ == websocket.MessageText)
+	buf := c.msg[:0]
+	if buf == nil {
+		buf = make([]byte, 0, firstMessageBuffer)
+	}
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)] // room to grow, as append chooses
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if c.limit >= 0 && int64(len(buf)) > c.limit {
 			// The library's own limit lets one byte more through.
 			c.closeWith(websocket.StatusMessageTooBig, "message too big")
-			return 0, c.failRead(websocket.ErrMessageTooBig)
+			return websocket.ErrMessageTooBig
 		}
 		if err == io.EOF {
-			c.msg, err = nil, nil
-			if n == 0 {
-				continue
-			}
+			c.msg, c.msgOff = buf, 0
+			return nil
 		}
 		if err != nil {
-			return n, c.failRead(err)
+			return err
 		}
-		return n, nil
 	}
 }
+
+// ReadsMessages reports that every Read returns bytes of one message
+// (codec.MessageReader).
+func (c *wsConn) ReadsMessages() bool { return true }
+
+// MessageEnded reports whether the last Read returned the last bytes of
+// its message (codec.MessageReader).
+func (c *wsConn) MessageEnded() bool { return c.ended.Load() }
+
+// AcceptText makes the connection read text messages, and answer in the
+// kind of the last message read, or refuse them again (codec.TextAccepter).
+func (c *wsConn) AcceptText(accept bool) { c.acceptText.Store(accept) }
 
 // failRead turns a read error into this package's terms and latches it.
 func (c *wsConn) failRead(err error) error {
@@ -145,7 +197,9 @@ func (c *wsConn) failRead(err error) error {
 		err = *c.fatal.Load()
 	case c.readCtx.Err() != nil && isClosed(c.rd.done()):
 		err = fmt.Errorf("transport: websocket read deadline passed mid-read, connection closed: %w", os.ErrDeadlineExceeded)
-	case status == websocket.StatusNormalClosure || status == websocket.StatusGoingAway:
+	case status == websocket.StatusNormalClosure || status == websocket.StatusGoingAway || status == websocket.StatusNoStatusRcvd:
+		// A close frame without a status is what a browser's (and the
+		// ws package's) close() with no code sends: a clean end too.
 		err = io.EOF
 	case errors.Is(err, websocket.ErrMessageTooBig):
 		// The close frame (1009) has been sent; drop the connection.
@@ -162,7 +216,8 @@ func (c *wsConn) failRead(err error) error {
 	return err
 }
 
-// Write sends p as one binary message.
+// Write sends p as one message: binary, or text if the last message read
+// was text.
 func (c *wsConn) Write(p []byte) (int, error) {
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
@@ -170,7 +225,11 @@ func (c *wsConn) Write(p []byte) (int, error) {
 		return 0, os.ErrDeadlineExceeded
 	}
 	defer c.wd.unwatch()
-	err := c.ws.Write(c.writeCtx, websocket.MessageBinary, p)
+	typ := websocket.MessageBinary
+	if c.lastText.Load() {
+		typ = websocket.MessageText
+	}
+	err := c.ws.Write(c.writeCtx, typ, p)
 	switch {
 	case err == nil:
 		return len(p), nil

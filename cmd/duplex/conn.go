@@ -156,17 +156,43 @@ func (c *wireConn) Write(b []byte) (int, error) {
 // connection it wraps.
 func (c *wireConn) WritesMessages() bool { return c.messages }
 
+// ReadsMessages, MessageEnded and AcceptText pass on those of the
+// connection it wraps, a WebSocket's (codec.MessageReader,
+// codec.TextAccepter), so that the codec reads one message as one frame
+// and a JSON codec takes text messages.
+func (c *wireConn) ReadsMessages() bool {
+	m, ok := c.Conn.(codec.MessageReader)
+	return ok && m.ReadsMessages()
+}
+
+func (c *wireConn) MessageEnded() bool { return c.Conn.(codec.MessageReader).MessageEnded() }
+
+func (c *wireConn) AcceptText(accept bool) {
+	if t, ok := c.Conn.(codec.TextAccepter); ok {
+		t.AcceptText(accept)
+	}
+}
+
 // silent reports whether the other end sent nothing at all: it may speak
 // another codec.
 func (c *wireConn) silent() bool { return c.got.Load() == 0 }
 
 // codecHint adds to the error of a connection the remote closed without a
-// word that it may speak another codec, unless the error says so already.
+// word that it may speak another codec, unless the error says so already:
+// package peer's diagnosis (codec.ErrWrongCodec) names what the remote did
+// and which codec this end speaks.
 func (c *wireConn) codecHint(err error, codecName string) error {
+	if errors.Is(err, codec.ErrWrongCodec) {
+		return connError(err)
+	}
 	if !errors.Is(err, peer.ErrClosed) || !c.silent() || strings.Contains(err.Error(), "does it speak") {
 		return err
 	}
 	return connError(fmt.Errorf("%w (the remote closed the connection without a word: does it speak -codec %s?)", err, codecName))
 }
 
-var _ codec.MessageWriter = (*wireConn)(nil)
+var (
+	_ codec.MessageWriter = (*wireConn)(nil)
+	_ codec.MessageReader = (*wireConn)(nil)
+	_ codec.TextAccepter  = (*wireConn)(nil)
+)

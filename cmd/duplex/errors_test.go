@@ -103,7 +103,22 @@ func TestConnectionErrors(t *testing.T) {
 		t.Parallel()
 		s := startServer(t, listenURL(t, "tcp"), codec.JSONRPC2, false, nil)
 		duplexRun(t, "call", "-codec", "msgpack", s.url, "Arith.Multiply", `{"A": 1, "B": 2}`).
-			want(t, 3, "", "does it speak", "msgpack")
+			want(t, 3, "", "the other end speaks another wire format", "this end speaks msgpack")
+	})
+	t.Run("plain TCP to a WebSocket listener", func(t *testing.T) {
+		t.Parallel()
+		s := startServer(t, listenURL(t, "ws"), codec.JSONRPC2, false, nil)
+		hostPort := strings.TrimSuffix(strings.TrimPrefix(s.url, "ws://"), "/rpc")
+		duplexRun(t, "call", "-codec", "jsonrpc2", hostPort, "Arith.Multiply", `{"A": 1, "B": 2}`).
+			want(t, 3, "", `answered in HTTP ("HTTP/1.1 400 Bad Request")`, "ws://", "this end speaks jsonrpc2")
+	})
+	t.Run("worker of the wrong codec", func(t *testing.T) {
+		t.Parallel()
+		s := startServer(t, listenURL(t, "tcp"), codec.JSONRPC2, false, nil)
+		r := duplexRun(t, "worker", "-codec", "msgpack", "-connect", s.url)
+		r.want(t, 3, r.stdout, "the other end speaks another wire format", "this end speaks msgpack")
+		r = duplexRun(t, "worker", "-redial", "-codec", "msgpack", "-connect", s.url)
+		r.want(t, 3, r.stdout, "the other end speaks another wire format", "3 connections in a row")
 	})
 }
 

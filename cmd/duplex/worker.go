@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/duplexrpc/duplex/codec"
 	"github.com/duplexrpc/duplex/peer"
 )
 
@@ -115,7 +116,7 @@ func runWorker(ctx context.Context, e *env, o *options, args []string) error {
 	select {
 	case <-p.Done():
 		p.Close()
-		if conn.eof.Load() {
+		if conn.eof.Load() && !errors.Is(p.Err(), codec.ErrWrongCodec) {
 			e.line("worker: the master closed the connection")
 			return nil
 		}
