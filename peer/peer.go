@@ -230,8 +230,8 @@ func (p *Peer) end(err error, closeNow bool) {
 // Every handler's context ends with it.
 func (p *Peer) closeStream() {
 	p.closeOnce.Do(func() {
+		p.out.stop(p.err) // first: a handler woken by its context's end answers nothing
 		p.cancelCtx()
-		p.out.stop(p.err)
 		p.rwc.Close()
 	})
 }

@@ -38,6 +38,7 @@ type incoming struct {
 	ctx       context.Context
 	req       *request                // ctx, when it knows the request; nil otherwise
 	ran       context.Context         // the context the handler ran with (an interceptor's, say): for the logs
+	out       *outStream              // a streaming handler's stream
 	cancel    context.CancelCauseFunc // nil: nothing can cancel it
 	counted   bool                    // holds a place in flight (inFlight.incoming)
 	cancelled atomic.Bool             // the caller sent a cancel
@@ -203,6 +204,9 @@ func (p *Peer) take(h *codec.Header) (*incoming, error) {
 		}
 		in.svc, in.m, in.arg = svc, m, arg
 		p.bindContext(in, m.withCtx || m.stream)
+		if m.stream {
+			in.out = p.openStream(in) // before the next frame: its credit may be next
+		}
 		return in, nil
 	}
 	err := p.conn.ReadBody(nil)
@@ -219,7 +223,7 @@ var incomingPool = sync.Pool{New: func() any { return new(incoming) }}
 
 // free puts in back once nothing refers to it: it is out of serving.
 func (p *Peer) free(in *incoming) {
-	in.h, in.svc, in.m, in.arg, in.ctx, in.req, in.ran, in.cancel, in.counted = codec.Header{}, nil, nil, reflect.Value{}, nil, nil, nil, nil, false
+	in.h, in.svc, in.m, in.arg, in.ctx, in.req, in.ran, in.out, in.cancel, in.counted = codec.Header{}, nil, nil, reflect.Value{}, nil, nil, nil, nil, nil, false
 	in.cancelled.Store(false)
 	incomingPool.Put(in)
 }
@@ -279,12 +283,11 @@ func (p *Peer) answered(n int) {
 // serve runs a request's handler and answers it.
 func (p *Peer) serve(in *incoming) {
 	reply := in.m.newReply()
-	var out *outStream
-	if in.m.stream {
-		out = p.openStream(in, reply)
+	if out := in.out; out != nil {
+		reply.Interface().(streamBinder).bindStream(out)
 	}
 	err := p.run(in, reply)
-	if out != nil {
+	if out := in.out; out != nil {
 		p.endStream(out)
 		reply = reflect.Value{} // a stream's answer is a null result, after its items
 	}

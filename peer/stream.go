@@ -416,16 +416,16 @@ func (p *Peer) creditFor(h *codec.Header) {
 	}
 }
 
-// openStream binds the *Stream reply of a streaming handler to the stream
-// its caller asked for (none, for a plain call: Send then fails with
-// ErrNotStreamed), so that the consumer's credit finds it.
-func (p *Peer) openStream(in *incoming, reply reflect.Value) *outStream {
+// openStream makes the stream a streaming handler's caller asked for
+// (none, for a plain call: Send then fails with ErrNotStreamed) and
+// enters it where the consumer's credit finds it. The reader does so
+// before it reads the next frame, which may be the first credit.
+func (p *Peer) openStream(in *incoming) *outStream {
 	ctx := in.ctx
 	if ctx == nil {
 		ctx = p.ctx
 	}
 	o := newOutStream(p, ctx, in.h.Stream)
-	reply.Interface().(streamBinder).bindStream(o)
 	if !o.token.IsZero() {
 		p.update(func(s *inFlight) { s.streams[o.token] = o })
 	}
