@@ -81,10 +81,12 @@ func (id ID) appendMsgpack(b []byte) []byte {
 	switch id.kind {
 	case idUint:
 		return appendMpUint(b, id.n)
-	case idNumber, idString:
-		if n, err := strconv.ParseInt(id.text, 10, 64); err == nil && id.kind == idNumber {
+	case idNumber:
+		if n, err := strconv.ParseInt(id.text, 10, 64); err == nil {
 			return appendMpInt(b, n)
 		}
+		return appendMpString(b, id.text)
+	case idString:
 		return appendMpString(b, id.text)
 	}
 	return append(b, 0xc0)

@@ -71,6 +71,7 @@ type msgpackConn struct {
 
 	dialect   *Dialect
 	lenient   bool   // by-name params are decoded as the engine does (params_fields.go)
+	lastToken ID     // the last string token a progress frame named, reused by the next that names it
 	meta      Header // a "$/meta" read, for the message after it: its Meta and Token
 	hasMeta   bool
 	name      string // the codec's, for errors

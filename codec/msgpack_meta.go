@@ -263,7 +263,14 @@ func (c *msgpackConn) progressToken(params []byte) (ID, bool) {
 	if m == nil {
 		return ID{}, false
 	}
-	id, ok := mpID(mpEntry(m, c.dialect.ProgressToken))
+	raw := mpEntry(m, c.dialect.ProgressToken)
+	if s, _, ok := mpStringBytes(raw, 0); ok && c.lastToken.IsString() && c.lastToken.text == string(s) {
+		return c.lastToken, true // a stream's items all name one token: no string each
+	}
+	id, ok := mpID(raw)
+	if id.IsString() {
+		c.lastToken = id
+	}
 	return id, ok && !id.IsZero()
 }
 

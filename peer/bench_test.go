@@ -1,13 +1,16 @@
 package peer_test
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net/rpc"
 	"testing"
 
 	"github.com/duplexrpc/duplex/codec"
 	"github.com/duplexrpc/duplex/internal/rpctest"
+	"github.com/duplexrpc/duplex/peer"
 )
 
 // BenchmarkCall is the small Arith call through a peer pair on loopback
@@ -131,5 +134,84 @@ func BenchmarkCallLarge(b *testing.B) {
 				})
 			}
 		}
+	}
+}
+
+// Chunks streams n items of 1 KiB, for BenchmarkStreamItems, or answers
+// one, for BenchmarkStreamItemsByCall.
+type Chunks struct{ item []byte }
+
+func (c *Chunks) Stream(ctx context.Context, n int, out *peer.Stream[[]byte]) error {
+	for range n {
+		if err := out.Send(c.item); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Chunks) One(_ int, reply *[]byte) error { *reply = c.item; return nil }
+
+func chunksPair(b *testing.B) *peer.Peer {
+	chunks := &Chunks{item: rpctest.BigBytes(1 << 10)}
+	a, _ := peerPair(b, codec.Msgpack, nil, func(_ *peer.Peer, r *peer.Registry) error { return r.Register(chunks) })
+	return a
+}
+
+// BenchmarkStreamItems streams 1 KiB items over loopback TCP, b.N of them
+// in one stream: against BenchmarkStreamItemsByCall, the same items
+// fetched with one call each, and BenchmarkRawTCPCopy, the bytes alone.
+func BenchmarkStreamItems(b *testing.B) {
+	a := chunksPair(b)
+	b.SetBytes(1 << 10)
+	b.ReportAllocs()
+	b.ResetTimer()
+	n := 0
+	for _, err := range peer.CallStream[[]byte](context.Background(), a, "Chunks.Stream", b.N) {
+		if err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	if n != b.N {
+		b.Fatalf("%d items; want %d", n, b.N)
+	}
+}
+
+// BenchmarkStreamItemsByCall fetches 1 KiB items with one sequential call
+// each.
+func BenchmarkStreamItemsByCall(b *testing.B) {
+	a := chunksPair(b)
+	b.SetBytes(1 << 10)
+	b.ReportAllocs()
+	for b.Loop() {
+		var item []byte
+		if err := a.Call(context.Background(), "Chunks.One", 0, &item); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRawTCPCopy copies the bytes of b.N items of 1 KiB over a
+// loopback TCP connection, with nothing but the copy: the floor.
+func BenchmarkRawTCPCopy(b *testing.B) {
+	x, y := tcpPair(b)
+	defer x.Close()
+	defer y.Close()
+	item := rpctest.BigBytes(1 << 10)
+	b.SetBytes(1 << 10)
+	b.ResetTimer()
+	done := make(chan error, 1)
+	go func() {
+		_, err := io.CopyN(io.Discard, y, int64(b.N)<<10)
+		done <- err
+	}()
+	w := bufio.NewWriterSize(x, 64<<10)
+	for range b.N {
+		w.Write(item)
+	}
+	w.Flush()
+	if err := <-done; err != nil {
+		b.Fatal(err)
 	}
 }

@@ -11,5 +11,8 @@ func TestMain(m *testing.M) {
 	if addr := os.Getenv(fdChildEnv); addr != "" {
 		os.Exit(fdChild(addr)) // the test binary as the server of TestAcceptSurvivesFDExhaustion
 	}
+	if url := os.Getenv(heapChildEnv); url != "" {
+		os.Exit(heapChild(url)) // the producer of TestStreamWindowBoundsProducerHeap
+	}
 	rpctest.VerifyNoLeaks(m)
 }

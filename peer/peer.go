@@ -47,9 +47,10 @@ type Peer struct {
 	mu    sync.Mutex
 	state inFlight
 
-	rh       codec.Header // the reader's
-	ahead    readAheader  // the conn, if it says what it has buffered
-	spare    atomic.Bool  // a goroutine waits on wake to be the next reader
+	rh       codec.Header        // the reader's
+	pv       codec.ProgressValue // the reader's, for an item of a stream
+	ahead    readAheader         // the conn, if it says what it has buffered
+	spare    atomic.Bool         // a goroutine waits on wake to be the next reader
 	wake     chan struct{}
 	lastRead atomic.Int64 // unix nanoseconds of the last frame read, for IdleTimeout
 	gotFrame atomic.Bool  // a whole frame has arrived, for FirstFrameTimeout

@@ -110,7 +110,10 @@ func (o *outStream) send(v any) error {
 	h := codec.Header{Kind: codec.Progress, Token: o.token}
 	abandon := o.ctx.Done()
 	flush, err := o.p.out.send(h, v, false, waitForRoom, abandon)
-	o.p.kick(flush, flushFor(abandon))
+	// A flusher of the sender's own writes what is queued: the items the
+	// producer sends while it writes leave together in the next write,
+	// where the producer writing each itself would make a call per item.
+	o.p.kick(flush, background)
 	switch {
 	case err == nil, errors.Is(err, codec.ErrEncode):
 		return err
@@ -393,7 +396,10 @@ func (p *Peer) itemFor(seq uint64) (ok bool, err error) {
 		return false, nil
 	}
 	v := sink.newItem()
-	if err := p.conn.ReadBody(&codec.ProgressValue{V: v}); err != nil {
+	p.pv.V = v // the reader's own: no allocation per item
+	err = p.conn.ReadBody(&p.pv)
+	p.pv.V = nil
+	if err != nil {
 		// An item that does not decode fails the stream, not the
 		// connection: its consumer hears why.
 		err = fmt.Errorf("peer: decoding an item of the stream: %w", err)
