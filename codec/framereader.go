@@ -13,11 +13,6 @@ import (
 // idle connections are many; it grows with the frames it meets.
 const initialReadBuffer = 4 << 10
 
-// busyReadBuffer is the size a read buffer grows to, doubling, while its
-// reads fill it: a busy stream of small frames then takes many frames in
-// each read, as a copy of its bytes would.
-const busyReadBuffer = 64 << 10
-
 // frameReader buffers a stream so that a scanner can find where the next
 // frame ends and hand out the whole frame as one slice, without copying it.
 // A frame slice stays valid until the next call to need.
@@ -29,7 +24,6 @@ type frameReader struct {
 	err        error
 	ahead      atomic.Bool // unread bytes are buffered; read from any goroutine
 	peak       int         // the most bytes needed since the buffer last emptied
-	busy       bool        // a read filled the buffer: the next, from empty, reads into a larger one
 	keep       bufkeep.Policy
 
 	// spilled is the front of a long frame that a scanner moved out of
@@ -119,16 +113,10 @@ func (fr *frameReader) need(n int) ([]byte, error) {
 	}
 	if fr.start+n > cap(fr.buf) {
 		fr.grow(n)
-	} else if fr.busy && fr.start == fr.end {
-		fr.busy = false
-		fr.grow(2 * cap(fr.buf)) // an empty buffer: nothing to move
 	}
 	for fr.end-fr.start < n {
 		m, err := fr.r.Read(fr.buf[fr.end:cap(fr.buf)])
 		fr.end += m
-		if fr.end == cap(fr.buf) && cap(fr.buf) < busyReadBuffer {
-			fr.busy = true // the stream had more than the buffer took: take more at a time
-		}
 		if m > 0 && fr.mr != nil && fr.mr.MessageEnded() {
 			fr.ends = append(fr.ends, fr.pos+int64(fr.end-fr.start))
 		}
