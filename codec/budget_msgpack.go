@@ -3,6 +3,8 @@ package codec
 import (
 	"reflect"
 
+	"github.com/duplexrpc/duplex/internal/mpwire"
+
 	ugorji "github.com/ugorji/go/codec"
 	"github.com/vmihailenco/msgpack/v5"
 )
@@ -20,11 +22,11 @@ func (c *mpCursor) next() (wireValue, error) {
 		return wireValue{}, errOverBudget // cannot happen in a scanned frame
 	}
 	b := c.b[c.off]
-	lenBytes, fixed, children, ok := msgpackSizes(b)
+	lenBytes, fixed, children, ok := mpwire.Sizes(b)
 	if !ok || c.off+1+lenBytes > len(c.b) {
 		return wireValue{}, errOverBudget
 	}
-	n := msgpackCount(b, c.b[c.off+1:c.off+1+lenBytes])
+	n := mpwire.Count(b, c.b[c.off+1:c.off+1+lenBytes])
 	start := c.off + 1 + lenBytes + fixed
 	c.off = start
 	var v wireValue

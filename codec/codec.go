@@ -186,9 +186,10 @@ type Codec interface {
 // [Options.MaxFrameSize] is zero.
 const DefaultMaxFrameSize = 16 << 20
 
-// maxDepth bounds how deeply a msgpack or JSON frame may nest, so that a
-// hostile frame cannot drive a decoder's recursion.
-const maxDepth = 256
+// MaxDepth is how deeply a msgpack or JSON frame may nest: a deeper one
+// is refused with [ErrTooDeep], so that a hostile frame cannot drive a
+// decoder's recursion.
+const MaxDepth = 256
 
 // Options tune a Conn. A nil *Options means the defaults.
 type Options struct {

@@ -66,8 +66,8 @@ func (c *jsonConn) nextFramed() ([]byte, error) {
 		c.queue = append(c.queue, c.reject(nil, nil, CodeParseError, "Parse error: the frame holds no JSON object or array"))
 		return nil, nil
 	}
-	if nestedDeeper(body, maxDepth) {
-		msg := fmt.Sprintf("Invalid Request: nested more than %d levels", maxDepth)
+	if nestedDeeper(body, MaxDepth) {
+		msg := fmt.Sprintf("Invalid Request: nested more than %d levels", MaxDepth)
 		if in, ok := c.rejectFrame(&badFrame{code: CodeInvalidRequest, msg: msg, body: body}); ok {
 			c.queue = append(c.queue, in)
 		}

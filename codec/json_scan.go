@@ -11,7 +11,7 @@ func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c =
 // scanJSON returns the length of the JSON object or array at the front of
 // fr, after dropping the white space before it. It reads only as far as the
 // value goes, and fails once the value passes the frame limit or nests
-// deeper than maxDepth. A frame longer than spillAt is gathered in pieces
+// deeper than MaxDepth. A frame longer than spillAt is gathered in pieces
 // (frameReader.spill): take the frame with frameReader.take. Only the brackets and strings are tracked: the
 // bytes in between are checked when the frame is decoded.
 func scanJSON(fr *frameReader) (int, error) {
@@ -32,7 +32,7 @@ func scanJSON(fr *frameReader) (int, error) {
 	// does not match ends the frame there, and the decoder reports it as
 	// invalid JSON instead of the scan waiting for a close that may never
 	// come.
-	var open [maxDepth + 1]byte
+	var open [MaxDepth + 1]byte
 	depth, inString, escaped := 0, false, false
 	for i := 0; ; {
 		if i == fr.buffered() {
@@ -61,8 +61,8 @@ func scanJSON(fr *frameReader) (int, error) {
 			case c == '"':
 				inString = true
 			case c == '{' || c == '[':
-				if depth++; depth > maxDepth {
-					return 0, fmt.Errorf("%w: more than %d levels", ErrTooDeep, maxDepth)
+				if depth++; depth > MaxDepth {
+					return 0, fmt.Errorf("%w: more than %d levels", ErrTooDeep, MaxDepth)
 				}
 				open[depth] = c + 2 // '}' is '{'+2, ']' is '['+2
 			case c == '}' || c == ']':

@@ -4,81 +4,13 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+
+	"github.com/duplexrpc/duplex/internal/mpwire"
 )
 
 // This file reads and writes the few msgpack shapes a msgpack-rpc header
 // needs, by hand, so that routing a frame costs no reflection; and it finds
 // where a frame ends without trusting the counts a frame declares.
-
-// msgpackSizes describes the format byte b: the bytes of its length field,
-// the fixed payload that follows, and whether the length field counts
-// payload bytes (str, bin, ext) or child values (array, map: children per
-// count). ok is false for 0xc1, which msgpack never uses.
-func msgpackSizes(b byte) (lenBytes, fixed, children int, ok bool) {
-	switch {
-	case b <= 0x7f, b >= 0xe0, b == 0xc0, b == 0xc2, b == 0xc3:
-		return 0, 0, 0, true
-	case b <= 0x8f: // fixmap
-		return 0, 0, 2, true
-	case b <= 0x9f: // fixarray
-		return 0, 0, 1, true
-	case b <= 0xbf: // fixstr: its length is in b
-		return 0, 0, 0, true
-	}
-	switch b {
-	case 0xc4, 0xd9: // bin8, str8
-		return 1, 0, 0, true
-	case 0xc5, 0xda: // bin16, str16
-		return 2, 0, 0, true
-	case 0xc6, 0xdb: // bin32, str32
-		return 4, 0, 0, true
-	case 0xc7: // ext8: length, then a type byte
-		return 1, 1, 0, true
-	case 0xc8:
-		return 2, 1, 0, true
-	case 0xc9:
-		return 4, 1, 0, true
-	case 0xca, 0xce, 0xd2: // float32, uint32, int32
-		return 0, 4, 0, true
-	case 0xcb, 0xcf, 0xd3: // float64, uint64, int64
-		return 0, 8, 0, true
-	case 0xcc, 0xd0:
-		return 0, 1, 0, true
-	case 0xcd, 0xd1:
-		return 0, 2, 0, true
-	case 0xd4, 0xd5, 0xd6, 0xd7, 0xd8: // fixext 1..16, plus the type byte
-		return 0, 1 + 1<<(b-0xd4), 0, true
-	case 0xdc:
-		return 2, 0, 1, true
-	case 0xdd:
-		return 4, 0, 1, true
-	case 0xde:
-		return 2, 0, 2, true
-	case 0xdf:
-		return 4, 0, 2, true
-	}
-	return 0, 0, 0, false
-}
-
-// msgpackCount is the count of a container format byte b whose length field
-// is lf; for fixarray and fixmap it is in b itself.
-func msgpackCount(b byte, lf []byte) uint64 {
-	switch len(lf) {
-	case 1:
-		return uint64(lf[0])
-	case 2:
-		return uint64(binary.BigEndian.Uint16(lf))
-	case 4:
-		return uint64(binary.BigEndian.Uint32(lf))
-	}
-	switch {
-	case b >= 0x80 && b <= 0x9f: // fixmap, fixarray
-		return uint64(b & 0x0f)
-	case b >= 0xa0 && b <= 0xbf: // fixstr
-		return uint64(b & 0x1f)
-	}
-	return 0
-}
 
 // scanMsgpack returns the length of the msgpack value at the front of fr,
 // reading as much of the stream as the value needs and no more. It checks
@@ -101,7 +33,7 @@ func scanMsgpack(fr *frameReader, stack []uint64) (int, []uint64, error) {
 			return 0, stack, err
 		}
 		b := head[off]
-		lenBytes, fixed, children, ok := msgpackSizes(b)
+		lenBytes, fixed, children, ok := mpwire.Sizes(b)
 		if !ok {
 			return 0, stack, fmt.Errorf("%w: msgpack byte 0x%02x at offset %d", ErrMalformed, b, off)
 		}
@@ -110,7 +42,7 @@ func scanMsgpack(fr *frameReader, stack []uint64) (int, []uint64, error) {
 				return 0, stack, err
 			}
 		}
-		n := msgpackCount(b, head[off+1:off+1+lenBytes])
+		n := mpwire.Count(b, head[off+1:off+1+lenBytes])
 		off += 1 + lenBytes + fixed
 		room := fr.max - off
 		if room < 0 {
@@ -130,8 +62,8 @@ func scanMsgpack(fr *frameReader, stack []uint64) (int, []uint64, error) {
 		if n > uint64(room) { // every value takes at least one byte
 			return 0, stack, fmt.Errorf("%w: %d values declared in at most %d bytes", ErrFrameTooLarge, n, fr.max-off)
 		}
-		if len(stack) > maxDepth {
-			return 0, stack, fmt.Errorf("%w: more than %d levels", ErrTooDeep, maxDepth)
+		if len(stack) > MaxDepth {
+			return 0, stack, fmt.Errorf("%w: more than %d levels", ErrTooDeep, MaxDepth)
 		}
 		stack = append(stack, n)
 	}
@@ -148,11 +80,11 @@ func mpSkip(b []byte, off int) (int, error) {
 		if off >= len(b) {
 			return 0, fmt.Errorf("%w: msgpack value cut short", ErrMalformed)
 		}
-		lenBytes, fixed, children, ok := msgpackSizes(b[off])
+		lenBytes, fixed, children, ok := mpwire.Sizes(b[off])
 		if !ok || off+1+lenBytes > len(b) {
 			return 0, fmt.Errorf("%w: msgpack value cut short", ErrMalformed)
 		}
-		n := msgpackCount(b[off], b[off+1:off+1+lenBytes])
+		n := mpwire.Count(b[off], b[off+1:off+1+lenBytes])
 		off += 1 + lenBytes + fixed
 		if children == 0 {
 			off += int(n)
@@ -192,7 +124,7 @@ func mpUint(b []byte, off int) (v uint64, next int, ok bool) {
 	if c <= 0x7f {
 		return uint64(c), off + 1, true
 	}
-	lenBytes, fixed, _, _ := msgpackSizes(c)
+	lenBytes, fixed, _, _ := mpwire.Sizes(c)
 	if lenBytes != 0 || off+1+fixed > len(b) {
 		return 0, off, false
 	}

@@ -1,15 +1,14 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/duplexrpc/duplex/codec"
@@ -89,13 +88,12 @@ func runBatch(ctx context.Context, e *env, o *options, w wire, addr, method stri
 	if o.timeout > 0 {
 		conn.SetDeadline(time.Now().Add(o.timeout))
 	}
-	next := json.NewDecoder(conn).Decode
 	if c == codec.LSP {
 		frame = fmt.Appendf(nil, "Content-Length: %d\r\n\r\n%s", len(frame), frame)
-		next = lspReader(conn)
 	} else {
 		frame = append(frame, '\n')
 	}
+	next := framesOf(c, conn)
 	if _, err := conn.Write(frame); err != nil {
 		return batchError(o, method, err)
 	}
@@ -170,48 +168,40 @@ func readBatch(next func(any) error, n int) (map[int]batchMessage, error) {
 	}
 }
 
-// lspReader returns a reader of the LSP frames on r: each call decodes the
-// next frame's body into v. Header fields other than Content-Length are
-// skipped, their names matched in any case, as the base protocol says.
-func lspReader(r io.Reader) func(v any) error {
-	br := bufio.NewReader(r)
+// framesOf returns a reader of c's frames on r, cut where c's own reader
+// cuts them (codec.SplitFrame): each call decodes the next frame's message
+// into v.
+func framesOf(c codec.Codec, r io.Reader) func(v any) error {
+	var buf []byte
 	return func(v any) error {
-		length := -1
 		for {
-			line, err := br.ReadString('\n')
-			if err != nil {
-				if errors.Is(err, io.EOF) && line != "" {
+			n, body, err := codec.SplitFrame(c, buf)
+			switch {
+			case err == nil:
+				buf = buf[n:]
+				if body == nil {
+					continue // white space
+				}
+				return json.Unmarshal(body, v)
+			case !errors.Is(err, io.ErrUnexpectedEOF):
+				return fmt.Errorf("the remote's answer: %w", err)
+			}
+			// Room for at least as much again as is buffered, so that a
+			// large frame is split a few times, not once per read.
+			if free := cap(buf) - len(buf); free < max(32<<10, len(buf)) {
+				buf = slices.Grow(buf, max(32<<10, len(buf)))
+			}
+			m, err := r.Read(buf[len(buf):cap(buf)])
+			buf = buf[:len(buf)+m]
+			if err != nil && m == 0 {
+				if errors.Is(err, io.EOF) && len(buf) > 0 {
 					err = io.ErrUnexpectedEOF
 				}
 				return err
 			}
-			line = strings.TrimRight(line, "\r\n")
-			if line == "" {
-				if length >= 0 {
-					break
-				}
-				continue // blank lines before a header
-			}
-			name, value, ok := strings.Cut(line, ":")
-			if ok && strings.EqualFold(strings.TrimSpace(name), "Content-Length") {
-				n, err := strconv.Atoi(strings.TrimSpace(value))
-				if err != nil || n < 0 || n > maxAnswer {
-					return fmt.Errorf("the remote's LSP header %q: not a length up to %d", line, maxAnswer)
-				}
-				length = n
-			}
 		}
-		body := make([]byte, length)
-		if _, err := io.ReadFull(br, body); err != nil {
-			return err
-		}
-		return json.Unmarshal(body, v)
 	}
 }
-
-// maxAnswer bounds the body of one LSP frame the batch reader takes, as a
-// Conn's default frame limit does.
-const maxAnswer = codec.DefaultMaxFrameSize
 
 // batchError is the failure of a batch's connection: a timeout, or a
 // connection lost.

@@ -123,6 +123,14 @@ func TestBatch(t *testing.T) {
 
 	run(t, `"a" "b"`, duplex, "notify", "-codec", "jsonrpc2", "-batch", "-d", "@-", s.url, "Notes.Add").want(t, 0, "")
 	s.wantNotes(t, "a", "b")
+
+	// The answer is read in the frames of each framed codec.
+	for _, c := range []codec.Codec{codec.LSP, codec.JSONRPC2Lines} {
+		s := startServer(t, listenURL(t, "tcp"), c, false, nil)
+		run(t, stdin, duplex, "call", "-codec", c.Name(), "-batch", "-d", "@-", s.url, "Arith.Divide").want(t, 1,
+			"{\n  \"Quo\": 2,\n  \"Rem\": 0\n}\n{\n  \"Quo\": 3,\n  \"Rem\": 0\n}\n",
+			"duplex: Arith.Divide (call 2 of the batch): remote error -32000: divide by zero\n")
+	}
 }
 
 // Against examples/arith, run as its users run it, over each codec and

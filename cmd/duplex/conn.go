@@ -113,7 +113,7 @@ func (o *options) listenOn(ctx context.Context, addr string) (transport.Listener
 func (o *options) wrap(e *env, conn net.Conn, label string) *wireConn {
 	w := &wireConn{Conn: conn, messages: codec.WritesMessages(conn, nil)}
 	if o.verbose {
-		d := &dumper{env: e, hex: o.hex, label: label, msgpack: strings.HasPrefix(o.codec, "msgpack"), lsp: o.codec == codec.LSP.Name()}
+		d := &dumper{env: e, hex: o.hex, label: label, codec: wireCodec(o.codec)}
 		w.in, w.out = d.direction("<--"), d.direction("-->")
 	}
 	return w

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -23,17 +22,15 @@ import (
 //	<-- 15:04:05.000203 5 bytes [1,0,null,56]
 //
 // msgpack frames are shown as JSON; JSON frames as they are, compacted.
-// With -vv a hex dump of the frame's bytes follows. A frame is found by
-// reading the stream as the codec does, one value after another, so the
-// dump needs nothing of the codec.
+// With -vv a hex dump of the frame's bytes follows. A frame is found where
+// the codec's own reader finds it (codec.SplitFrame).
 
 // dumper prints the frames of one connection.
 type dumper struct {
-	env     *env
-	hex     bool
-	label   string // "worker 2", for a master's connections
-	msgpack bool   // the frames are msgpack values, not JSON
-	lsp     bool   // the JSON frames have LSP's Content-Length headers
+	env   *env
+	hex   bool
+	label string      // "worker 2", for a master's connections
+	codec codec.Codec // the wire's
 }
 
 // direction returns the frames of one direction, marked by arrow.
@@ -64,7 +61,7 @@ func (f *frames) feed(b []byte) {
 	f.buf = append(f.buf, b...)
 	for len(f.buf) > 0 {
 		n, frame, text, err := f.next()
-		if errors.Is(err, errShort) {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
 			if len(f.buf) > maxDumped {
 				f.print(f.buf, []byte(fmt.Sprintf("(no whole frame in %d bytes; not shown)", len(f.buf))))
 				f.buf = f.buf[:0]
@@ -85,78 +82,38 @@ func (f *frames) feed(b []byte) {
 }
 
 func (f *frames) format() string {
-	if f.d.msgpack {
+	if f.d.msgpack() {
 		return "msgpack"
 	}
 	return "JSON"
 }
 
-// next finds the frame at the front of f.buf: the bytes it takes up, the
-// frame's own, and its text. A JSON frame takes up the white space around
-// it too (the newline after it, mostly), which is not the frame's; only
-// white space is no frame.
-func (f *frames) next() (n int, frame, text []byte, err error) {
-	if f.d.msgpack {
-		text, n, err := msgpackToJSON(nil, f.buf)
-		return n, f.buf[:n], text, err
-	}
-	if f.d.lsp {
-		return f.nextLSP()
-	}
-	start := len(f.buf) - len(bytes.TrimLeft(f.buf, jsonSpace))
-	if start == len(f.buf) {
-		return start, nil, nil, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(f.buf[start:]))
-	var raw json.RawMessage
-	if err := dec.Decode(&raw); err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return 0, nil, nil, errShort
-		}
-		return 0, nil, nil, err
-	}
-	var compact bytes.Buffer
-	if err := json.Compact(&compact, raw); err != nil {
-		return 0, nil, nil, err
-	}
-	end := start + int(dec.InputOffset())
-	n = len(f.buf) - len(bytes.TrimLeft(f.buf[end:], jsonSpace))
-	return n, f.buf[start:end], compact.Bytes(), nil
+func (d *dumper) msgpack() bool {
+	return d.codec == codec.Msgpack || d.codec == codec.MsgpackUgorji
 }
 
-// nextLSP finds the LSP frame at the front of f.buf: its header, then the
-// body the header's Content-Length counts. The frame shown is the whole
-// of it; the text, the body compacted.
-func (f *frames) nextLSP() (n int, frame, text []byte, err error) {
-	end := bytes.Index(f.buf, []byte("\r\n\r\n"))
-	sep := 4
-	if lf := bytes.Index(f.buf, []byte("\n\n")); lf >= 0 && (end < 0 || lf < end) {
-		end, sep = lf, 2
+// next finds the frame at the front of f.buf: the bytes it takes up, the
+// frame's own, and its text. A JSON frame takes up the white space before
+// it too, which is not the frame's; white space alone is no frame. An LSP
+// frame is shown with its header.
+func (f *frames) next() (n int, frame, text []byte, err error) {
+	n, body, err := codec.SplitFrame(f.d.codec, f.buf)
+	if err != nil || body == nil {
+		return n, nil, nil, err
 	}
-	if end < 0 {
-		return 0, nil, nil, errShort
+	frame = body
+	if f.d.codec == codec.LSP {
+		frame = bytes.TrimLeft(f.buf[:n], jsonSpace)
 	}
-	length := -1
-	for _, line := range strings.Split(string(f.buf[:end]), "\n") {
-		name, value, ok := strings.Cut(strings.TrimSpace(line), ":")
-		if ok && strings.EqualFold(strings.TrimSpace(name), "Content-Length") {
-			if length, err = strconv.Atoi(strings.TrimSpace(value)); err != nil || length < 0 {
-				return 0, nil, nil, fmt.Errorf("bad Content-Length %q", value)
-			}
-		}
-	}
-	if length < 0 {
-		return 0, nil, nil, errors.New("an LSP header with no Content-Length")
-	}
-	n = end + sep + length
-	if len(f.buf) < n {
-		return 0, nil, nil, errShort
+	if f.d.msgpack() {
+		text, _, err := msgpackToJSON(nil, body)
+		return n, frame, text, err
 	}
 	var compact bytes.Buffer
-	if err := json.Compact(&compact, f.buf[end+sep:n]); err != nil {
-		return n, f.buf[:n], []byte(fmt.Sprintf("(body not JSON: %v) %q", err, clip(f.buf[end+sep:n], 200))), nil
+	if err := json.Compact(&compact, body); err != nil {
+		return n, frame, []byte(fmt.Sprintf("(body not JSON: %v) %q", err, clip(body, 200))), nil
 	}
-	return n, f.buf[:n], compact.Bytes(), nil
+	return n, frame, compact.Bytes(), nil
 }
 
 // jsonSpace is JSON's white space.
@@ -188,4 +145,14 @@ func clip(b []byte, n int) []byte {
 		return b[:n]
 	}
 	return b
+}
+
+// wireCodec is the codec named name, for the dump: by the time a
+// connection is dumped, the name has been checked (wireFor).
+func wireCodec(name string) codec.Codec {
+	c, err := codec.ByName(name)
+	if err != nil {
+		return codec.Msgpack // not reached
+	}
+	return c
 }

@@ -6,13 +6,19 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/duplexrpc/duplex/codec"
 )
 
 // dumpOf feeds the chunks to one direction's frames and returns the lines
 // of the dump, without their times.
 func dumpOf(msgpack, hex bool, chunks ...[]byte) []string {
 	var out bytes.Buffer
-	d := &dumper{env: &env{stderr: &out}, msgpack: msgpack, hex: hex}
+	c := codec.JSONRPC2
+	if msgpack {
+		c = codec.Msgpack
+	}
+	d := &dumper{env: &env{stderr: &out}, codec: c, hex: hex}
 	f := d.direction("<--")
 	for _, c := range chunks {
 		f.feed(c)
@@ -68,14 +74,14 @@ func TestFramesNotOfTheCodec(t *testing.T) {
 // A frame larger than the buffer kept between frames, cut in chunks, is
 // shown whole, and so is the one after it.
 func TestFramesLarge(t *testing.T) {
-	big := []byte(`"` + strings.Repeat("x", 2<<20) + `"` + "\n" + `{"id":1}` + "\n")
+	big := []byte(`["` + strings.Repeat("x", 2<<20) + `"]` + "\n" + `{"id":1}` + "\n")
 	var chunks [][]byte
 	for len(big) > 0 {
 		n := min(len(big), 64<<10)
 		chunks, big = append(chunks, big[:n]), big[n:]
 	}
 	got := dumpOf(false, false, chunks...)
-	if len(got) != 2 || !strings.HasPrefix(got[0], fmt.Sprintf("<-- T %d bytes \"xxx", 2<<20+2)) || got[1] != `<-- T 8 bytes {"id":1}` {
+	if len(got) != 2 || !strings.HasPrefix(got[0], fmt.Sprintf("<-- T %d bytes [\"xxx", 2<<20+4)) || got[1] != `<-- T 8 bytes {"id":1}` {
 		t.Fatalf("got %d lines: %.80q", len(got), got)
 	}
 }

@@ -10,6 +10,9 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/duplexrpc/duplex/codec"
+	"github.com/duplexrpc/duplex/internal/mpwire"
 )
 
 // This file turns msgpack into JSON, for printing: a reply, a worker's
@@ -24,9 +27,6 @@ var errShort = errors.New("msgpack value cut short")
 
 // errMsgpack: the bytes are not msgpack.
 var errMsgpack = errors.New("not msgpack")
-
-// maxNesting bounds how deeply a value shown may nest.
-const maxNesting = 512
 
 // msgpackToJSON appends to dst the JSON of the msgpack value at the start
 // of b, and returns it with the length of that value. Bin values become
@@ -72,81 +72,61 @@ func (r *mpReader) uint(size int) (uint64, error) {
 	return binary.BigEndian.Uint64(s), nil
 }
 
-// sizeOf is the bytes of the length or number that follows format byte c.
-func sizeOf(c byte) int {
-	switch c {
-	case 0xc4, 0xc7, 0xcc, 0xd0, 0xd9: // bin8, ext8, uint8, int8, str8
-		return 1
-	case 0xc5, 0xc8, 0xcd, 0xd1, 0xda, 0xdc, 0xde: // 16-bit lengths and numbers
-		return 2
-	case 0xc6, 0xc9, 0xce, 0xd2, 0xdb, 0xdd, 0xdf: // 32-bit
-		return 4
-	}
-	return 8 // uint64, int64
-}
-
+// value appends the JSON of the value at r's offset. What each format
+// byte says of the bytes after it is mpwire's, the codecs' own table.
 func (r *mpReader) value(dst []byte, depth int) ([]byte, error) {
-	if depth > maxNesting {
-		return dst, fmt.Errorf("%w: nested more than %d deep", errMsgpack, maxNesting)
+	if depth > codec.MaxDepth {
+		return dst, fmt.Errorf("%w: nested more than %d levels", errMsgpack, codec.MaxDepth)
 	}
 	s, err := r.take(1)
 	if err != nil {
 		return dst, err
 	}
-	switch c := s[0]; {
+	c := s[0]
+	lenBytes, fixed, children, ok := mpwire.Sizes(c)
+	if !ok { // 0xc1, the one byte msgpack never uses
+		return dst, fmt.Errorf("%w: byte 0x%02x at offset %d", errMsgpack, c, r.off-1)
+	}
+	lf, err := r.take(uint64(lenBytes))
+	if err != nil {
+		return dst, err
+	}
+	n := mpwire.Count(c, lf)
+	switch {
+	case children == 1:
+		return r.arrayOf(dst, n, depth)
+	case children == 2:
+		return r.mapOf(dst, n, depth)
 	case c <= 0x7f:
 		return strconv.AppendUint(dst, uint64(c), 10), nil
 	case c >= 0xe0:
 		return strconv.AppendInt(dst, int64(int8(c)), 10), nil
-	case c <= 0x8f:
-		return r.mapOf(dst, uint64(c&0x0f), depth)
-	case c <= 0x9f:
-		return r.arrayOf(dst, uint64(c&0x0f), depth)
-	case c <= 0xbf:
-		return r.str(dst, uint64(c&0x1f))
+	case c <= 0xbf, c >= 0xd9 && c <= 0xdb: // fixstr, str8/16/32
+		return r.str(dst, n)
 	case c == 0xc0:
 		return append(dst, "null"...), nil
-	case c == 0xc1: // the one byte msgpack never uses
-		return dst, fmt.Errorf("%w: byte 0xc1 at offset %d", errMsgpack, r.off-1)
 	case c == 0xc2:
 		return append(dst, "false"...), nil
 	case c == 0xc3:
 		return append(dst, "true"...), nil
+	case c >= 0xc4 && c <= 0xc6:
+		return r.bin(dst, n)
+	case c >= 0xc7 && c <= 0xc9:
+		return r.ext(dst, n)
+	case c >= 0xd4 && c <= 0xd8: // fixext: the type byte, then the data
+		return r.ext(dst, uint64(fixed-1))
+	}
+	v, err := r.uint(fixed) // the numbers: their bytes are the fixed payload
+	switch {
 	case c == 0xca:
-		v, err := r.uint(4)
 		return appendFloat(dst, float64(math.Float32frombits(uint32(v))), 32), err
 	case c == 0xcb:
-		v, err := r.uint(8)
 		return appendFloat(dst, math.Float64frombits(v), 64), err
 	case c >= 0xcc && c <= 0xcf:
-		v, err := r.uint(1 << (c - 0xcc))
 		return strconv.AppendUint(dst, v, 10), err
-	case c >= 0xd0 && c <= 0xd3:
-		size := 1 << (c - 0xd0)
-		v, err := r.uint(size)
-		shift := 64 - 8*size // sign-extend
-		return strconv.AppendInt(dst, int64(v<<shift)>>shift, 10), err
-	case c >= 0xd4 && c <= 0xd8: // fixext 1 to 16
-		return r.ext(dst, 1<<(c-0xd4))
 	}
-	c := s[0]
-	n, err := r.uint(sizeOf(c))
-	if err != nil {
-		return dst, err
-	}
-	switch c {
-	case 0xc4, 0xc5, 0xc6:
-		return r.bin(dst, n)
-	case 0xc7, 0xc8, 0xc9:
-		return r.ext(dst, n)
-	case 0xd9, 0xda, 0xdb:
-		return r.str(dst, n)
-	case 0xdc, 0xdd:
-		return r.arrayOf(dst, n, depth)
-	case 0xde, 0xdf:
-		return r.mapOf(dst, n, depth)
-	}
-	return dst, fmt.Errorf("%w: byte 0x%02x", errMsgpack, c) // not reached: every byte is a format
+	shift := 64 - 8*fixed // int8 to int64: sign-extended
+	return strconv.AppendInt(dst, int64(v<<shift)>>shift, 10), err
 }
 
 func (r *mpReader) str(dst []byte, n uint64) ([]byte, error) {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/duplexrpc/duplex/codec"
 	"github.com/vmihailenco/msgpack/v5"
 )
 
@@ -87,9 +88,9 @@ func TestMsgpackToJSONShortAndBad(t *testing.T) {
 	if _, _, err := msgpackToJSON(nil, []byte{0x91, 0xc1}); !errors.Is(err, errMsgpack) {
 		t.Errorf("0xc1: got %v; want %v", err, errMsgpack)
 	}
-	deep := append(bytes.Repeat([]byte{0x91}, maxNesting+2), 0xc0)
+	deep := append(bytes.Repeat([]byte{0x91}, codec.MaxDepth+2), 0xc0)
 	if _, _, err := msgpackToJSON(nil, deep); !errors.Is(err, errMsgpack) {
-		t.Errorf("%d levels: got %v; want %v", maxNesting+2, err, errMsgpack)
+		t.Errorf("%d levels: got %v; want %v", codec.MaxDepth+2, err, errMsgpack)
 	}
 }
 
