@@ -2,6 +2,8 @@ package benchmarks_test
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -77,6 +79,31 @@ func BenchmarkCall(b *testing.B) {
 	}
 }
 
+// largeImpls are the stacks BenchmarkLarge measures: the peer's msgpack
+// engines, the one-way msgpack stacks, stock gob and raw TCP.
+var largeImpls = map[string]bool{
+	"duplex-msgpack": true, "duplex-msgpack-ugorji": true, "netrpc-gob": true,
+	"vmihailenco-msgpackrpc": true, "ugorji-msgpackrpc": true, "netrpc-msgpack": true, "raw": true,
+}
+
+// BenchmarkLarge echoes one large string or []byte field (64 KiB, 1 MiB)
+// over loopback TCP, sequentially and 4 callers per GOMAXPROCS: large
+// bodies, where copies and buffers cost, not per-call work. Pipelined
+// calls must not be slower per call than sequential ones.
+func BenchmarkLarge(b *testing.B) {
+	for _, p := range benchmarks.LargePayloads() {
+		for _, mode := range []string{"seq", "par4"} {
+			for _, c := range callCases("tcp") {
+				if c.dir != "fwd" || !largeImpls[c.impl.Name] {
+					continue
+				}
+				name := fmt.Sprintf("net=tcp/size=%s/mode=%s/impl=%s", p.Name, mode, c.impl.Name)
+				b.Run(name, func(b *testing.B) { benchCall(b, c, p, mode) })
+			}
+		}
+	}
+}
+
 func benchCall(b *testing.B, c callCase, p benchmarks.Payload, mode string) {
 	caller := c.connect(b)
 	check := p.Name == "tiny" && !c.impl.Opaque // cheap enough to check every time
@@ -103,7 +130,7 @@ func benchCall(b *testing.B, c callCase, p benchmarks.Payload, mode string) {
 			}
 		}
 	} else {
-		b.SetParallelism(32)
+		b.SetParallelism(parallelism(mode))
 		b.ResetTimer()
 		b.RunParallel(func(pb *testing.PB) {
 			reply := p.NewReply()
@@ -117,6 +144,15 @@ func benchCall(b *testing.B, c callCase, p benchmarks.Payload, mode string) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
 	reportSyscalls(b, r0, w0, ok)
+}
+
+// parallelism is the callers per GOMAXPROCS of a mode: par32, par4.
+func parallelism(mode string) int {
+	n, err := strconv.Atoi(strings.TrimPrefix(mode, "par"))
+	if err != nil || n < 1 {
+		panic("benchmarks: a mode of callers is parN, not " + mode)
+	}
+	return n
 }
 
 // zeroReply resets a reply to its zero value, so that every call decodes into

@@ -33,10 +33,11 @@ type RawFrame struct {
 // rawMaxBody bounds what the raw echo accepts, so junk cannot make it allocate.
 const rawMaxBody = 16 << 20
 
-// RawFrames returns the raw echo's frame for each of Payloads, by name.
+// RawFrames returns the raw echo's frame for each of Payloads and
+// LargePayloads, by name.
 func RawFrames() (map[string]RawFrame, error) {
 	frames := make(map[string]RawFrame)
-	for _, p := range Payloads() {
+	for _, p := range append(Payloads(), LargePayloads()...) {
 		var reply any
 		switch a := p.Args.(type) {
 		case *Args:
@@ -98,10 +99,10 @@ func connectRaw(dialed, accepted net.Conn) (*Stack, error) {
 		defer close(served)
 		ServeRaw(accepted)
 	}()
-	records := make(map[int]RawFrame)
-	for _, p := range Payloads() {
+	records := make(map[recordShape]RawFrame)
+	for _, p := range append(Payloads(), LargePayloads()...) {
 		if r, ok := p.Args.(*Record); ok {
-			records[len(r.Data)] = frames[p.Name]
+			records[shapeOf(r)] = frames[p.Name]
 		}
 	}
 	c := &rawClient{conn: dialed, tiny: frames["tiny"], records: records, calls: make(map[uint32]*rawCall), br: bufio.NewReaderSize(dialed, 64<<10)}
@@ -186,7 +187,7 @@ func CheckRawResponse(f RawFrame, body []byte) error {
 type rawClient struct {
 	conn    net.Conn
 	tiny    RawFrame         // for every Args
-	records map[int]RawFrame // for a Record, by the length of its Data
+	records map[recordShape]RawFrame // for a Record, by its shape
 
 	waiting atomic.Int32
 	wmu     sync.Mutex
@@ -218,7 +219,7 @@ var rawCalls = sync.Pool{New: func() any { return &rawCall{wake: make(chan struc
 func (c *rawClient) Call(method string, args, _ any) error {
 	f, ok := c.tiny, true
 	if r, isRecord := args.(*Record); isRecord {
-		f, ok = c.records[len(r.Data)]
+		f, ok = c.records[shapeOf(r)]
 	}
 	if !ok {
 		return fmt.Errorf("benchmarks: raw echo has no frame for %s(%T)", method, args)
@@ -361,3 +362,9 @@ func RequestSize(name string, p Payload) (int, error) {
 	b, err := EncodeFrame(c, codec.Request, p.Method, p.Args)
 	return len(b), err
 }
+
+// recordShape tells the Records of the payloads apart: the lengths of
+// their name and data.
+type recordShape struct{ name, data int }
+
+func shapeOf(r *Record) recordShape { return recordShape{len(r.Name), len(r.Data)} }

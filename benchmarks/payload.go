@@ -147,3 +147,37 @@ func sameRecord(got, want *Record) error {
 	}
 	return nil
 }
+
+// LargePayloads are the large echoes: a Record that is one string field,
+// and one that is one []byte field, of 64 KiB and of 1 MiB. One large
+// field is what a file chunk or a document is; it measures the copies a
+// stack makes of a body, where the Record of Payloads measures its
+// per-value work.
+func LargePayloads() []Payload {
+	return []Payload{
+		FieldPayload("str64k", 64, false), FieldPayload("bin64k", 64, true),
+		FieldPayload("str1m", 1024, false), FieldPayload("bin1m", 1024, true),
+	}
+}
+
+// FieldPayload is Echo.Record with a Record of one field of kib KiB: Data
+// when bytes is set, else Name.
+func FieldPayload(name string, kib int, bytes bool) Payload {
+	r := &Record{ID: int64(kib)}
+	body := make([]byte, kib<<10)
+	for i := range body {
+		body[i] = 'a' + byte(i%26)
+	}
+	if bytes {
+		r.Data = body
+	} else {
+		r.Name = string(body)
+	}
+	return Payload{
+		Name:     name,
+		Method:   MethodRecord,
+		Args:     r,
+		NewReply: func() any { return new(Record) },
+		Check:    func(reply any) error { return sameRecord(reply.(*Record), r) },
+	}
+}

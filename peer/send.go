@@ -32,10 +32,19 @@ import (
 // nothing, the other end is sending requests without reading the answers,
 // and the peer ends.
 
-// writeChunk is the most one Write hands a stream transport: the write
-// timeout bounds each chunk, so it measures a stall, not a large frame on
-// a slow link.
-const writeChunk = 64 << 10
+// A stream transport is handed a large buffer in chunks: the write timeout
+// bounds each chunk, so it measures a stall, not a large frame on a slow
+// link. A chunk starts at minChunk and doubles while chunks go out in under
+// a sixteenth of the timeout, up to maxChunk, and halves when one takes
+// more than a quarter: on loopback a 1 MiB frame is one Write (sixteen
+// 64 KiB Writes cost a 1 MiB echo 40 % of its time), while a link must
+// still drain maxChunk per timeout, 100 KiB/s at the default 10 s, to
+// keep up. Doubling needs the last chunk to have gone 8 times faster than
+// that.
+const (
+	minChunk = 64 << 10
+	maxChunk = 1 << 20
+)
 
 type sender struct {
 	app      codec.FrameAppender // encodes straight into the queue; nil: conn does, through sink
@@ -75,10 +84,12 @@ type sender struct {
 
 	writeStart atomic.Int64 // unix nanoseconds the current chunk began; 0 when not writing
 	timer      *time.Timer
+	chunk      int // the size of the next chunk of a large buffer (write)
 }
 
 func (s *sender) init() {
 	s.timer = time.AfterFunc(time.Hour, s.expired)
+	s.chunk = minChunk
 	s.timer.Stop()
 }
 
@@ -295,11 +306,15 @@ func (s *sender) done(buf []byte, ends []int, replies int, err error) {
 // transport, in chunks otherwise, each bounded by the write timeout.
 func (s *sender) write(buf []byte, ends []int) error {
 	for start := 0; start < len(buf); {
-		end := min(start+writeChunk, len(buf))
+		end := start + s.chunk
+		if len(buf)-end < minChunk { // no short last chunk: a frame's tail rides along
+			end = len(buf)
+		}
 		if s.messages {
 			end, ends = ends[0], ends[1:]
 		}
-		s.writeStart.Store(time.Now().UnixNano())
+		began := time.Now()
+		s.writeStart.Store(began.UnixNano())
 		// Invariant 2: each chunk on the stream is bounded by the write timeout.
 		s.timer.Reset(s.timeout)
 		_, err := s.w.Write(buf[start:end])
@@ -307,10 +322,26 @@ func (s *sender) write(buf []byte, ends []int) error {
 		if err != nil {
 			return err
 		}
+		if end-start >= s.chunk {
+			s.chunk = nextChunk(s.chunk, time.Since(began), s.timeout)
+		}
 		start = end
 	}
 	s.timer.Stop()
 	return nil
+}
+
+// nextChunk is the chunk after a full one of size took: doubled when it
+// went out in under a sixteenth of the timeout, halved when it took more
+// than a quarter.
+func nextChunk(size int, took, timeout time.Duration) int {
+	switch {
+	case took < timeout/16:
+		return min(2*size, maxChunk)
+	case took > timeout/4:
+		return max(size/2, minChunk)
+	}
+	return size
 }
 
 // expired ends the peer if the write under way has made no progress for
