@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/duplexrpc/duplex/codec"
 )
@@ -23,7 +24,8 @@ import (
 // next reader is the spare, a goroutine that served an earlier request
 // and waits, stack grown, to read; or a new one if there is no spare.
 // There is one reader, one goroutine per running handler, and at most one
-// spare.
+// spare, which ends after spareLinger without a request to read for: an
+// idle connection keeps its reader only.
 //
 // Invariant 1: the reader never writes. The answers it must give itself
 // (a busy refusal, an unknown method, bad params) are queued, and a
@@ -56,9 +58,15 @@ func (p *Peer) goRead() {
 // goroutine is the spare already.
 func (p *Peer) readUntilDone() {
 	defer p.goEnd()
-	for p.read() && p.park() {
+	var idle *time.Timer // this goroutine's, made at its first park
+	for p.read() && p.park(&idle) {
 	}
 }
+
+// spareLinger is how long a spare waits to be the reader before it ends:
+// long enough to outlast the gaps of a busy connection, short enough that
+// a thousand idle connections do not keep a thousand spare stacks.
+const spareLinger = time.Second
 
 // handOver makes another goroutine the reader: the spare, woken, or a new
 // one. A spare keeps the stack it grew serving, so that a busy connection
@@ -72,19 +80,34 @@ func (p *Peer) handOver() {
 }
 
 // park waits to be woken as the reader, reporting false if this goroutine
-// should end instead: another one is the spare, or the connection ended.
-func (p *Peer) park() bool {
+// should end instead: another one is the spare, the connection ended, or
+// no request came for spareLinger. idle is the goroutine's own timer.
+func (p *Peer) park(idle **time.Timer) bool {
 	if !p.spare.CompareAndSwap(false, true) {
 		return false
 	}
+	if *idle == nil {
+		*idle = time.NewTimer(spareLinger)
+	} else {
+		(*idle).Reset(spareLinger)
+	}
 	select {
 	case <-p.wake:
+		(*idle).Stop()
 		return true
 	case <-p.done:
-		if !p.spare.CompareAndSwap(true, false) {
-			<-p.wake // a hand-over raced the end: take it, then end
-		}
+	case <-(*idle).C:
+	}
+	if p.spare.CompareAndSwap(true, false) {
+		return false // no longer the spare: this goroutine ends
+	}
+	<-p.wake // a hand-over raced the end or the linger: the reading is ours
+	(*idle).Stop()
+	select {
+	case <-p.done:
 		return false
+	default:
+		return true
 	}
 }
 
