@@ -250,12 +250,11 @@ func (w *gobWalk) structOf(field func(int)) {
 	if w.depth++; w.depth > maxDepth {
 		w.fail(fmt.Errorf("%w: a gob value nested more than %d levels", ErrTooDeep, maxDepth))
 	}
-	defer func() { w.depth-- }()
 	f := 0
 	for w.err == nil {
 		delta := w.uint()
 		if delta == 0 || w.err != nil {
-			return
+			break
 		}
 		if delta > 8 {
 			w.fail(fmt.Errorf("%w: gob type definition with field %d", ErrMalformed, uint64(f)+delta))
@@ -264,6 +263,7 @@ func (w *gobWalk) structOf(field func(int)) {
 		f += int(delta)
 		field(f)
 	}
+	w.depth--
 }
 
 // str reads a string.

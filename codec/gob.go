@@ -270,6 +270,7 @@ type gobLimitReader struct {
 
 	ratio   int // Options.MaxDecodeRatio; 0: no budget, no walk
 	types   gobTypes
+	walk    gobWalk
 	target  reflect.Type // what the value being decoded goes into: nil, unknown
 	discard bool         // it goes into nothing
 }
@@ -384,40 +385,49 @@ func (g *gobLimitReader) readWalked(p []byte) (int, error) {
 		return 0, g.err
 	}
 	g.remain = 0
-	var ahead []byte
-	w := gobWalk{types: &g.types, b: msg, limit: max(int64(g.ratio)*int64(g.size), minDecodeBudget)}
-	w.next = func(w *gobWalk) ([]byte, error) {
-		prefix, size, err := g.prefix()
-		if err != nil {
-			g.err = err
-			return nil, err
-		}
-		at := len(ahead)
-		ahead = append(ahead, make([]byte, prefix+size)...)
-		if _, err := io.ReadFull(g.br, ahead[at:]); err != nil {
-			g.err = unexpected(err)
-			return nil, g.err
-		}
-		w.limit += int64(g.ratio) * int64(size)
-		w.add(gobReadCost(int64(size)) + gobAlloc(int64(prefix+size)))
-		return ahead[at+prefix:], nil
-	}
+	g.ahead = nil
+	w := &g.walk
+	*w = gobWalk{types: &g.types, b: msg, limit: max(int64(g.ratio)*int64(g.size), minDecodeBudget), in: g}
 	w.add(gobReadCost(int64(g.size)))
 	w.message(g.target, g.discard)
-	if w.err != nil {
+	w.b = nil
+	if err := w.err; err != nil {
 		g.types.drop()
-		if w.err == errGobOver {
-			return 0, gobBudgetError(g.size+len(ahead), w.cost, g.ratio)
+		size := g.size + len(g.ahead)
+		g.ahead = nil // the value's messages are skipped: the stream goes on
+		if err == errGobOver {
+			return 0, gobBudgetError(size, w.cost, g.ratio)
 		}
-		return 0, w.err // the message is skipped: the stream goes on
+		return 0, err
 	}
-	g.types.commit()
-	g.ahead = ahead
+	if len(g.types.staged) > 0 {
+		g.types.commit()
+	}
 	if len(p) < g.size {
 		g.held = msg
 		return g.Read(p)
 	}
 	return g.size, nil
+}
+
+// readAhead reads the next message for a walk whose value goes on in it,
+// holds it for gob, charges its buffers and raises the walk's limit by its
+// budget.
+func (g *gobLimitReader) readAhead(w *gobWalk) ([]byte, error) {
+	prefix, size, err := g.prefix()
+	if err != nil {
+		g.err = err
+		return nil, err
+	}
+	at := len(g.ahead)
+	g.ahead = append(g.ahead, make([]byte, prefix+size)...)
+	if _, err := io.ReadFull(g.br, g.ahead[at:]); err != nil {
+		g.err = unexpected(err)
+		return nil, g.err
+	}
+	w.limit += int64(g.ratio) * int64(size)
+	w.add(gobReadCost(int64(size)) + gobAlloc(int64(prefix+size)))
+	return g.ahead[at+prefix:], nil
 }
 
 // ReadByte keeps gob.Decoder from wrapping the reader in a second buffer.

@@ -37,12 +37,14 @@ const (
 
 // gobDef is a type the stream defined: a wireType, as far as the walk needs.
 type gobDef struct {
-	kind      uint8
-	elem, key int64 // the element's (array, slice, map) and the key's type ids
-	len       int64 // an array's
-	fields    []gobDefField
-	widest    int64                       // the largest Go value it can decode into; 0 not yet known
-	goFields  map[reflect.Type][]gobField // the Go fields a struct's wire fields go into
+	kind       uint8
+	elem, key  int64 // the element's (array, slice, map) and the key's type ids
+	len        int64 // an array's
+	fields     []gobDefField
+	widest     int64                       // the largest Go value it can decode into; 0 not yet known
+	goFields   map[reflect.Type][]gobField // the Go fields a struct's wire fields go into
+	lastGo     reflect.Type                // the last of goFields looked up
+	lastFields []gobField
 }
 
 type gobDefField struct {
@@ -100,19 +102,19 @@ type gobWalk struct {
 	limit int64
 	depth int
 	err   error
-	// next reads the next message of the stream, for a value that goes on
+	// in reads the next message of the stream, for a value that goes on
 	// in it, and raises limit by that message's budget.
-	next func(w *gobWalk) ([]byte, error)
+	in *gobLimitReader
 }
 
 // more goes on with the next message, as gob does when the type of an
 // interface's value, after a definition, starts one.
 func (w *gobWalk) more() bool {
-	if w.next == nil {
+	if w.in == nil {
 		w.fail(errGobShort)
 		return false
 	}
-	b, err := w.next(w)
+	b, err := w.in.readAhead(w)
 	if err != nil {
 		w.fail(err)
 		return false
@@ -149,7 +151,7 @@ func (w *gobWalk) uint() uint64 {
 		return uint64(c)
 	}
 	n := int(-int8(c))
-	if n > 8 || w.pos+1+n > len(w.b) {
+	if n < 1 || n > 8 || w.pos+1+n > len(w.b) {
 		w.fail(errGobShort)
 		w.pos = len(w.b)
 		return 0
@@ -229,7 +231,11 @@ func (w *gobWalk) value(id int64, t reflect.Type, skipped bool) {
 		w.fail(fmt.Errorf("%w: a gob value nested more than %d levels", ErrTooDeep, maxDepth))
 		return
 	}
-	defer func() { w.depth-- }()
+	w.decode(id, t, skipped)
+	w.depth--
+}
+
+func (w *gobWalk) decode(id int64, t reflect.Type, skipped bool) {
 	if skipped {
 		t = nil
 	}
@@ -364,7 +370,11 @@ func (w *gobWalk) fields(d *gobDef, t reflect.Type, skipped bool) {
 // goFieldsOf maps d's wire fields to the fields of the Go struct t, by
 // name, as gob does.
 func (d *gobDef) goFieldsOf(t reflect.Type) []gobField {
+	if t == d.lastGo {
+		return d.lastFields // most structs go into one Go type
+	}
 	if f, ok := d.goFields[t]; ok {
+		d.lastGo, d.lastFields = t, f
 		return f
 	}
 	f := make([]gobField, len(d.fields))
@@ -380,6 +390,7 @@ func (d *gobDef) goFieldsOf(t reflect.Type) []gobField {
 		d.goFields = map[reflect.Type][]gobField{}
 	}
 	d.goFields[t] = f
+	d.lastGo, d.lastFields = t, f
 	return f
 }
 
