@@ -20,7 +20,7 @@ func (gobCodec) Name() string { return "gob" }
 func (gobCodec) NewConn(rwc io.ReadWriteCloser, opts *Options) Conn {
 	c := &gobConn{rwc: rwc, progressMethod: opts.dialect().ProgressMethod}
 	c.fw.w, c.fw.framePerWrite = rwc, WritesMessages(rwc, opts)
-	c.in = gobLimitReader{br: bufio.NewReader(rwc), max: opts.maxFrameSize(), ratio: opts.decodeRatio()}
+	c.in = gobLimitReader{br: bufio.NewReader(rwc), max: opts.maxFrameSize(), ratio: opts.decodeRatio(), target: gobHeaderType}
 	c.dec = gob.NewDecoder(&c.in)
 	c.enc = gob.NewEncoder(&c.fw)
 	return c
@@ -103,7 +103,10 @@ func (c *gobConn) ReadHeader(h *Header) error {
 	if c.rh.Kind == Cancel || c.rh.Kind == Credit {
 		// A cancel or a credit has no body, but the stream carries a
 		// stand-in for one: skip it now, so that it needs no ReadBody.
-		if err := c.dec.DecodeValue(reflect.Value{}); err != nil { // discards it
+		c.in.into(nil, true)
+		err := c.dec.DecodeValue(reflect.Value{}) // discards it
+		c.in.into(gobHeaderType, false)
+		if err != nil {
 			c.readErr = c.streamErr(err)
 			return c.readErr
 		}
@@ -129,11 +132,9 @@ func (c *gobConn) ReadBody(v any) error {
 	if pv, ok := v.(*ProgressValue); ok && c.rh.Kind == Progress {
 		v = pv.V // a progress frame's body is its value
 	}
-	if c.in.ratio > 0 {
-		c.in.amp = gobAmp(targetType(v))
-	}
+	c.in.into(targetType(v), v == nil)
 	err := c.dec.Decode(v)
-	c.in.amp = 0
+	c.in.into(gobHeaderType, false)
 	c.ahead.Store(c.in.br.Buffered() > 0)
 	if err != nil && c.in.err != nil {
 		c.readErr = c.streamErr(err) // the stream broke, not just this value
@@ -253,77 +254,98 @@ func (c *gobConn) Close() error {
 
 // gobLimitReader passes a gob stream through to gob.Decoder one message at
 // a time, checking each message's length prefix against the frame limit
-// before gob allocates a buffer for it.
+// before gob allocates a buffer for it, and, with a decode budget, walking
+// the message (gob_walk.go) before gob decodes it: a message whose charge
+// passes its budget is read whole and refused, and gob never sees it.
 type gobLimitReader struct {
 	br      *bufio.Reader
 	max     int
-	remain  int  // bytes of the current message, prefix included, not yet passed on
-	started bool // the first byte has been checked
+	remain  int    // bytes of the current message, prefix included, not yet passed on
+	size    int    // of the current message, prefix excluded
+	walked  bool   // the current message was walked
+	held    []byte // the rest of a message over gobChunk, walked
+	ahead   []byte // messages read ahead for a value that goes on in them, walked
+	started bool   // the first byte has been checked
 	err     error
 
-	// While a body is decoded, amp is gobAmp of its type, and a message
-	// that amp times its size would pass its budget (ratio times its size)
-	// is skipped and refused. Zero while a header is decoded.
-	amp   int64
-	ratio int
+	ratio   int // Options.MaxDecodeRatio; 0: no budget, no walk
+	types   gobTypes
+	walk    gobWalk
+	target  reflect.Type // what the value being decoded goes into: nil, unknown
+	discard bool         // it goes into nothing
 }
 
+// gobHeaderType is what every header is decoded into.
+var gobHeaderType = reflect.TypeFor[gobHeaderMeta]()
+
+// into says what the next value is decoded into.
+func (g *gobLimitReader) into(t reflect.Type, discard bool) { g.target, g.discard = t, discard }
+
 // begin reads the length prefix of the next message without consuming it.
-// gob writes an unsigned integer as one byte below 0x80, or as a byte
-// holding minus its length followed by that many big-endian bytes.
 func (g *gobLimitReader) begin() error {
-	p, err := g.br.Peek(1)
-	if err != nil {
-		return err
-	}
 	if !g.started {
+		if _, err := g.br.Peek(1); err != nil {
+			return err
+		}
 		if err := checkWire(g.br.Peek, "gob", "gob"); err != nil {
 			return err
 		}
 		g.started = true
 	}
-	prefix, size := 1, uint64(p[0])
-	if p[0] >= 0x80 {
-		n := int(-int8(p[0]))
-		if n < 1 || n > 8 {
-			return fmt.Errorf("%w: gob message length prefix 0x%02x", ErrMalformed, p[0])
-		}
-		if p, err = g.br.Peek(1 + n); err != nil {
-			if errors.Is(err, io.EOF) {
-				err = io.ErrUnexpectedEOF
-			}
-			return err
-		}
-		var be [8]byte
-		copy(be[8-n:], p[1:])
-		prefix, size = 1+n, binary.BigEndian.Uint64(be[:])
+	prefix, size, err := g.prefix()
+	if err != nil {
+		return err
 	}
-	if size > uint64(g.max) {
-		return fmt.Errorf("%w: gob message of %d bytes, limit %d", ErrFrameTooLarge, size, g.max)
-	}
-	if n := int64(size); g.amp > int64(g.ratio) && n*g.amp > max(int64(g.ratio)*n, gobMinBudget) {
-		if _, err := g.br.Discard(prefix + int(size)); err != nil {
-			if errors.Is(err, io.EOF) {
-				err = io.ErrUnexpectedEOF
-			}
-			return err
-		}
-		return gobBudgetError(int(size), g.amp, g.ratio)
-	}
-	g.remain = prefix + int(size)
+	g.remain, g.size, g.walked = prefix+size, size, false
 	return nil
 }
 
-func (g *gobLimitReader) Read(p []byte) (int, error) {
-	if g.err == nil && g.remain == 0 {
-		if err := g.begin(); errors.Is(err, ErrDecodeBudget) {
-			return 0, err // that message is skipped: the stream goes on
-		} else {
-			g.err = err
+// prefix peeks at the length prefix of the next message and checks the
+// length against the limit. gob writes an unsigned integer as one byte
+// below 0x80, or as a byte holding minus its length followed by that many
+// big-endian bytes.
+func (g *gobLimitReader) prefix() (prefix, size int, err error) {
+	p, err := g.br.Peek(1)
+	if err != nil {
+		return 0, 0, err
+	}
+	prefix, n := 1, uint64(p[0])
+	if p[0] >= 0x80 {
+		w := int(-int8(p[0]))
+		if w < 1 || w > 8 {
+			return 0, 0, fmt.Errorf("%w: gob message length prefix 0x%02x", ErrMalformed, p[0])
 		}
+		if p, err = g.br.Peek(1 + w); err != nil {
+			return 0, 0, unexpected(err)
+		}
+		var be [8]byte
+		copy(be[8-w:], p[1:])
+		prefix, n = 1+w, binary.BigEndian.Uint64(be[:])
+	}
+	if n > uint64(g.max) {
+		return 0, 0, fmt.Errorf("%w: gob message of %d bytes, limit %d", ErrFrameTooLarge, n, g.max)
+	}
+	return prefix, int(n), nil
+}
+
+func (g *gobLimitReader) Read(p []byte) (int, error) {
+	for _, held := range []*[]byte{&g.held, &g.ahead} {
+		if len(*held) > 0 {
+			n := copy(p, *held)
+			if *held = (*held)[n:]; len(*held) == 0 {
+				*held = nil
+			}
+			return n, nil
+		}
+	}
+	if g.err == nil && g.remain == 0 {
+		g.err = g.begin()
 	}
 	if g.err != nil {
 		return 0, g.err
+	}
+	if g.ratio > 0 && !g.walked && g.remain == g.size {
+		return g.readWalked(p)
 	}
 	if len(p) > g.remain {
 		p = p[:g.remain]
@@ -331,12 +353,81 @@ func (g *gobLimitReader) Read(p []byte) (int, error) {
 	n, err := g.br.Read(p)
 	g.remain -= n
 	if err != nil {
-		if errors.Is(err, io.EOF) {
-			err = io.ErrUnexpectedEOF
-		}
-		g.err = err
+		g.err = unexpected(err)
 	}
-	return n, err
+	return n, g.err
+}
+
+func unexpected(err error) error {
+	if errors.Is(err, io.EOF) {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// readWalked reads the message whose prefix gob has read, walks it and
+// charges it. gob reads a message under gobChunk into one buffer of its
+// size, p, which the walk reads in place; a larger one in chunks, so the
+// walk reads it into a buffer of its own, which gob's reads then copy. A
+// value that goes on into the next messages (after a type definition in an
+// interface) is walked through them: they are read ahead, held, and given
+// to gob after it, or dropped with it.
+func (g *gobLimitReader) readWalked(p []byte) (int, error) {
+	g.walked = true
+	msg := p
+	if len(p) < g.size {
+		msg = make([]byte, g.size)
+	} else {
+		msg = p[:g.size]
+	}
+	if _, err := io.ReadFull(g.br, msg); err != nil {
+		g.err = unexpected(err)
+		return 0, g.err
+	}
+	g.remain = 0
+	g.ahead = nil
+	w := &g.walk
+	*w = gobWalk{types: &g.types, b: msg, limit: max(int64(g.ratio)*int64(g.size), minDecodeBudget), in: g}
+	w.add(gobReadCost(int64(g.size)))
+	w.message(g.target, g.discard)
+	w.b = nil
+	if err := w.err; err != nil {
+		g.types.drop()
+		size := g.size + len(g.ahead)
+		g.ahead = nil // the value's messages are skipped: the stream goes on
+		if err == errGobOver {
+			return 0, gobBudgetError(size, w.cost, g.ratio)
+		}
+		return 0, err
+	}
+	if len(g.types.staged) > 0 {
+		g.types.commit()
+	}
+	if len(p) < g.size {
+		g.held = msg
+		return g.Read(p)
+	}
+	return g.size, nil
+}
+
+// readAhead reads the next message for a walk whose value goes on in it,
+// holds it for gob, charges its buffers and raises the walk's limit by its
+// budget.
+func (g *gobLimitReader) readAhead(w *gobWalk) ([]byte, error) {
+	prefix, size, err := g.prefix()
+	if err != nil {
+		g.err = err
+		return nil, err
+	}
+	at := len(g.ahead)
+	g.ahead = append(g.ahead, make([]byte, prefix+size)...)
+	if _, err := io.ReadFull(g.br, g.ahead[at:]); err != nil {
+		g.err = unexpected(err)
+		return nil, g.err
+	}
+	w.limit += int64(g.ratio) * int64(size)
+	w.add(gobReadCost(int64(size)) + gobAlloc(int64(prefix+size)))
+	return g.ahead[at+prefix:], nil
 }
 
 // ReadByte keeps gob.Decoder from wrapping the reader in a second buffer.
