@@ -186,7 +186,7 @@ func CheckRawResponse(f RawFrame, body []byte) error {
 // when no other writer waits; callers take turns reading the socket.
 type rawClient struct {
 	conn    net.Conn
-	tiny    RawFrame         // for every Args
+	tiny    RawFrame                 // for every Args
 	records map[recordShape]RawFrame // for a Record, by its shape
 
 	waiting atomic.Int32

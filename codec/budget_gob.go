@@ -156,7 +156,7 @@ func (g *gobTypes) widest(id int64, depth int) int64 {
 		return sliceSize
 	}
 	d := g.def(id)
-	if d == nil || depth > maxDepth {
+	if d == nil || depth > MaxDepth {
 		return unknown
 	}
 	if d.widest > 0 {
@@ -247,8 +247,8 @@ func (w *gobWalk) define(id int64) {
 // structOf reads a struct of gob's own types, calling field with each
 // field's number from 1, until the struct ends.
 func (w *gobWalk) structOf(field func(int)) {
-	if w.depth++; w.depth > maxDepth {
-		w.fail(fmt.Errorf("%w: a gob value nested more than %d levels", ErrTooDeep, maxDepth))
+	if w.depth++; w.depth > MaxDepth {
+		w.fail(fmt.Errorf("%w: a gob value nested more than %d levels", ErrTooDeep, MaxDepth))
 	}
 	f := 0
 	for w.err == nil {

@@ -227,8 +227,8 @@ func (w *gobWalk) value(id int64, t reflect.Type, skipped bool) {
 	if w.err != nil {
 		return
 	}
-	if w.depth++; w.depth > maxDepth {
-		w.fail(fmt.Errorf("%w: a gob value nested more than %d levels", ErrTooDeep, maxDepth))
+	if w.depth++; w.depth > MaxDepth {
+		w.fail(fmt.Errorf("%w: a gob value nested more than %d levels", ErrTooDeep, MaxDepth))
 		return
 	}
 	w.decode(id, t, skipped)
