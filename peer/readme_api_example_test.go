@@ -7,6 +7,7 @@ package peer_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -156,4 +157,102 @@ func Example_readmeParams() {
 	fmt.Println(mean, err)                                              // 3 <nil>
 	// Output:
 	// 3 <nil>
+}
+
+// Files stands for a service whose errors carry a code and data, and whose
+// long calls report progress and stream their results.
+type Files struct{}
+
+type Missing struct{ Path string }
+
+func (Files) Open(ctx context.Context, path string, size *int) error {
+	if path != "a.txt" {
+		return &peer.Error{Code: -32002, Message: "no such file", Data: Missing{Path: path}}
+	}
+	*size = 3
+	return nil
+}
+
+// README.md, "Errors with a code and data".
+func Example_readmeErrors() {
+	serverEnd, clientEnd := transport.Pipe()
+	server, _ := peer.New(serverEnd, codec.JSONRPC2, func(_ *peer.Peer, r *peer.Registry) error {
+		return r.Register(Files{})
+	})
+	defer server.Close()
+	client, _ := peer.New(clientEnd, codec.JSONRPC2, nil)
+	defer client.Close()
+
+	ctx := context.Background()
+	var size int
+	err := client.Call(ctx, "Files.Open", "b.txt", &size)
+	var e *peer.Error
+	if errors.As(err, &e) {
+		var m Missing
+		e.DecodeData(&m)
+		fmt.Println(e.Code, e.Message, m.Path) // -32002 no such file b.txt
+	}
+	// Output:
+	// -32002 no such file b.txt
+}
+
+func (Files) Index(ctx context.Context, root string) error {
+	who := peer.IncomingMetadata(ctx)["user"] // metadata the caller attached
+	for done := 1; done <= 3; done++ {
+		peer.ReportProgress(ctx, fmt.Sprintf("%s: %d of 3", who, done)) // before the answer
+	}
+	return nil
+}
+
+// README.md, "Metadata and progress".
+func Example_readmeProgress() {
+	serverEnd, clientEnd := transport.Pipe()
+	server, _ := peer.New(serverEnd, codec.Msgpack, func(_ *peer.Peer, r *peer.Registry) error {
+		return r.Register(Files{})
+	})
+	defer server.Close()
+	client, _ := peer.New(clientEnd, codec.Msgpack, nil)
+	defer client.Close()
+
+	ctx := peer.WithMetadata(context.Background(), peer.Metadata{"user": "ann"})
+	ctx = peer.WithProgress(ctx, func(step string) { fmt.Println(step) })
+	err := client.Call(ctx, "Files.Index", "/", nil) // every progress is handled before Call returns
+	fmt.Println(err)
+	// Output:
+	// ann: 1 of 3
+	// ann: 2 of 3
+	// ann: 3 of 3
+	// <nil>
+}
+
+func (Files) Lines(ctx context.Context, path string, out *peer.Stream[string]) error {
+	for _, line := range []string{"one", "two", "three"} {
+		if err := out.Send(line); err != nil { // waits while the caller has no room
+			return err
+		}
+	}
+	return nil
+}
+
+// README.md, "Streaming results".
+func Example_readmeStream() {
+	serverEnd, clientEnd := transport.Pipe()
+	server, _ := peer.New(serverEnd, codec.Msgpack, func(_ *peer.Peer, r *peer.Registry) error {
+		return r.Register(Files{})
+	})
+	defer server.Close()
+	client, _ := peer.New(clientEnd, codec.Msgpack, nil)
+	defer client.Close()
+
+	ctx := context.Background()
+	for line, err := range peer.CallStream[string](ctx, client, "Files.Lines", "a.txt") {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(line) // as each arrives; break cancels the stream
+	}
+	// Output:
+	// one
+	// two
+	// three
 }
