@@ -27,4 +27,9 @@ const (
 	// CodeRequestFailed is LSP's: the request failed for a reason the
 	// protocol does not name.
 	CodeRequestFailed = -32803
+	// CodeNotStreamed is this module's: the method streams its results,
+	// and the request did not ask for a stream (package peer's
+	// ErrNotStreamed). A caller may call again as a stream: the handler
+	// has not run.
+	CodeNotStreamed = -32090
 )

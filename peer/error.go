@@ -56,7 +56,11 @@ func (e *Error) As(target any) bool {
 
 // Is reports whether target is the rpc.ServerError of the same message, so
 // that errors.Is(err, rpc.ServerError("divide by zero")) works as before.
+// An answer of CodeNotStreamed Is ErrNotStreamed.
 func (e *Error) Is(target error) bool {
+	if target == ErrNotStreamed {
+		return e.Code == codec.CodeNotStreamed
+	}
 	s, ok := target.(rpc.ServerError)
 	return ok && string(s) == e.Message
 }
@@ -107,6 +111,8 @@ func ownCode(text string) int {
 		return codec.CodeInvalidParams
 	case strings.HasPrefix(text, errPanicked.Error()):
 		return codec.CodeInternalError
+	case text == ErrNotStreamed.Error():
+		return codec.CodeNotStreamed
 	}
 	return 0
 }

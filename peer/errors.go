@@ -33,10 +33,12 @@ var (
 	// ErrNotificationOverflow: with Options.OrderedNotifications, more
 	// notifications arrived than Options.NotificationQueue holds.
 	ErrNotificationOverflow = errors.New("peer: ordered notification queue full")
-	// ErrNotStreamed: a streaming handler's Send, for a call whose caller
-	// did not ask for a stream (a plain Call, or a foreign client that
-	// does not know this package's streams). The handler returns it, and
-	// its caller hears why.
+	// ErrNotStreamed answers a plain call of a streaming method (a Call,
+	// or a foreign client that does not know this package's streams),
+	// with codec.CodeNotStreamed, before the handler runs; the caller's
+	// error Is ErrNotStreamed, and calling again with CallStream runs
+	// nothing twice. Under a dialect without credit (lsp) such a call
+	// gets the items in its answer instead (Stream.Send).
 	ErrNotStreamed = errors.New("peer: this method streams its results, and the caller did not call it as a stream (peer.CallStream)")
 	// ErrStreamStalled: a streaming handler's consumer granted no room for
 	// more items within Options.StreamStall.

@@ -225,6 +225,14 @@ func (p *Peer) take(h *codec.Header) (*incoming, error) {
 			p.free(in)
 			return nil, nil // a stream that broke fails the next header
 		}
+		if m.stream && h.Stream.IsZero() && p.opts.Dialect.CreditMethod != "" {
+			// A plain call of a streaming method: answered before the
+			// handler runs, so that a caller that calls again as a
+			// stream runs nothing twice.
+			p.answerNow(in, ErrNotStreamed.Error(), codec.CodeNotStreamed)
+			p.free(in)
+			return nil, nil
+		}
 		in.svc, in.m, in.arg = svc, m, arg
 		p.bindContext(in, m.withCtx || m.stream)
 		if m.stream {
@@ -312,7 +320,7 @@ func (p *Peer) serve(in *incoming) {
 	err := p.run(in, reply)
 	if out := in.out; out != nil {
 		p.endStream(out)
-		reply = reflect.Value{} // a stream's answer is a null result, after its items
+		reply = out.collected() // a stream's answer is a null result, after its items
 	}
 	if in.cancel != nil || in.h.Kind == codec.Request && !p.opts.Dialect.AnswerCancelled {
 		p.update(func(s *inFlight) { delete(s.serving, in.h.Seq) })

@@ -62,16 +62,28 @@ type Stream[T any] struct{ out *outStream }
 // the consumer has granted nothing for Options.StreamStall
 // (ErrStreamStalled). A method called as a plain call, by a caller that
 // does not take streams, fails with ErrNotStreamed.
+//
+// Under a dialect without credit (lsp), a caller that did not ask for
+// partial results gets the whole result in the answer, as LSP wants: Send
+// then only collects v (see Stream).
 func (s *Stream[T]) Send(v T) error {
 	if s == nil || s.out == nil {
 		return ErrNotStreamed
+	}
+	if c := s.out.collect; c != nil {
+		return c.add(reflect.ValueOf(&v).Elem())
 	}
 	return s.out.send(v)
 }
 
 // bindStream gives s its state: the registry finds streaming handlers by
 // this method.
-func (s *Stream[T]) bindStream(o *outStream) { s.out = o }
+func (s *Stream[T]) bindStream(o *outStream) {
+	s.out = o
+	if o.collect != nil {
+		o.collect.start(reflect.TypeFor[T]())
+	}
+}
 
 // streamItem is the type of s's items, for Registry.Methods.
 func (s *Stream[T]) streamItem() reflect.Type { return reflect.TypeFor[T]() }
@@ -91,13 +103,71 @@ type outStream struct {
 	token  codec.ID // zero: the caller did not ask for a stream
 	credit bool     // the dialect grants credit: wait for it
 
+	// collect gathers the items of a call that did not ask for a stream,
+	// under a dialect without credit (lsp), to answer with them all.
+	collect *collector
+
 	mu    sync.Mutex
 	avail uint64        // items the consumer has room for
 	more  chan struct{} // signalled when credit comes
 }
 
 func newOutStream(p *Peer, ctx context.Context, token codec.ID) *outStream {
-	return &outStream{p: p, ctx: ctx, token: token, credit: p.opts.Dialect.CreditMethod != "", more: make(chan struct{}, 1)}
+	o := &outStream{p: p, ctx: ctx, token: token, credit: p.opts.Dialect.CreditMethod != "", more: make(chan struct{}, 1)}
+	if token.IsZero() && !o.credit {
+		o.collect = &collector{}
+	}
+	return o
+}
+
+// collected is the answer of a stream: its items, where they were
+// collected, else nothing (a null result).
+func (o *outStream) collected() reflect.Value {
+	if o.collect == nil {
+		return reflect.Value{}
+	}
+	return o.collect.all // an empty list for no items
+}
+
+// MaxCollected bounds the items a streaming handler sends to a caller that
+// takes them in one answer (under the lsp dialect, a request without a
+// partialResultToken): the answer is one frame, held whole until it is
+// written, and past this many items the handler's Send fails instead.
+const MaxCollected = 1 << 16
+
+// collector gathers a stream's items into one result: a slice of them or,
+// where an item is itself a slice (LSP's partial results are arrays, each
+// appending to the result), their elements appended.
+type collector struct {
+	all  reflect.Value // the result so far
+	flat bool          // the items are slices, whose elements are appended
+	n    int           // the items, or elements, in it
+}
+
+// start makes the empty result of a stream of item.
+func (c *collector) start(item reflect.Type) {
+	c.flat = item.Kind() == reflect.Slice
+	if !c.flat {
+		item = reflect.SliceOf(item)
+	}
+	c.all = reflect.MakeSlice(item, 0, 0)
+}
+
+func (c *collector) add(v reflect.Value) error {
+	n := 1
+	if c.flat {
+		n = v.Len()
+	}
+	if c.n+n > MaxCollected {
+		return fmt.Errorf("peer: the stream has more than %d items for a caller that takes them in one answer (under the lsp dialect, a request without a partialResultToken): send fewer, or have the client ask for partial results", MaxCollected)
+	}
+	if c.flat {
+		c.all = reflect.AppendSlice(c.all, v)
+	} else {
+		c.all = reflect.Append(c.all, v)
+	}
+	c.n += n
+	return nil
 }
 
 func (o *outStream) send(v any) error {

@@ -3,6 +3,8 @@ package peer_test
 import (
 	"context"
 	"errors"
+	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -49,6 +51,16 @@ func (c *Counter) Objects(ctx context.Context, n int, out *peer.Stream[Item]) er
 }
 
 // Fail streams 1..3, then fails with a code.
+// Pages sends n pages of two strings: items that are slices.
+func (c *Counter) Pages(ctx context.Context, n int, out *peer.Stream[[]string]) error {
+	for i := 1; i <= n; i++ {
+		if err := out.Send([]string{strconv.Itoa(i) + "a", strconv.Itoa(i) + "b"}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (c *Counter) Fail(ctx context.Context, _ int, out *peer.Stream[int]) error {
 	for i := 1; i <= 3; i++ {
 		if err := out.Send(i); err != nil {
@@ -216,11 +228,51 @@ func TestStreamEndsWhenThePeerDies(t *testing.T) {
 	}
 }
 
+// A plain call of a streaming method is answered with CodeNotStreamed
+// before the handler runs, on every wire, so that calling again as a
+// stream runs nothing twice; under a dialect without credit (lsp) it gets
+// the items in its answer instead, as LSP wants of a request without a
+// partialResultToken.
 func TestStreamMethodCalledPlainly(t *testing.T) {
-	a, _, _ := streamPair(t, codec.JSONRPC2, nil)
-	err := a.Call(context.Background(), "Counter.Count", 3, nil)
-	if err == nil || !strings.Contains(err.Error(), "did not call it as a stream") {
-		t.Fatalf("a plain call of a streaming method: %v; want ErrNotStreamed's words", err)
+	eachWire(t, func(t *testing.T, c codec.Codec, d *codec.Dialect) {
+		a, _, counter := streamPair(t, c, d)
+		if d != nil && d.CreditMethod == "" {
+			var all []int
+			if err := a.Call(context.Background(), "Counter.Count", 3, &all); err != nil || !slices.Equal(all, []int{1, 2, 3}) {
+				t.Fatalf("a plain call under %s: %v, %v; want the items [1 2 3] in the answer", c.Name(), all, err)
+			}
+			return
+		}
+		err := a.Call(context.Background(), "Counter.Forever", 0, nil)
+		var e *peer.Error
+		if !errors.Is(err, peer.ErrNotStreamed) || !errors.As(err, &e) || e.Code != codec.CodeNotStreamed {
+			t.Fatalf("a plain call of a streaming method: %v; want CodeNotStreamed, which Is ErrNotStreamed", err)
+		}
+		if n := counter.sent.Load(); n != 0 {
+			t.Fatalf("the handler ran and sent %d items", n)
+		}
+	})
+}
+
+// Under the lsp dialect, a plain call's answer appends the items of a
+// handler whose items are slices, as LSP's partial results append to the
+// result; past MaxCollected items the handler's Send fails.
+func TestStreamCollectedUnderLSP(t *testing.T) {
+	a, _, _ := streamPair(t, codec.LSP, codec.LSPDialect)
+	var pages []string
+	if err := a.Call(context.Background(), "Counter.Pages", 3, &pages); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"1a", "1b", "2a", "2b", "3a", "3b"}; !slices.Equal(pages, want) {
+		t.Fatalf("the answer %q; want %q", pages, want)
+	}
+	err := a.Call(context.Background(), "Counter.Count", peer.MaxCollected+1, nil)
+	if err == nil || !strings.Contains(err.Error(), "partialResultToken") {
+		t.Fatalf("past MaxCollected: %v; want the error that names the bound", err)
+	}
+	var all []int
+	if err := a.Call(context.Background(), "Counter.Count", 0, &all); err != nil || all == nil || len(all) != 0 {
+		t.Fatalf("no items: %v, %v; want an empty list", all, err)
 	}
 }
 
