@@ -73,7 +73,7 @@ func (o *options) metadataFlags(fs *flag.FlagSet) {
 
 // dialectFlag declares -dialect.
 func (o *options) dialectFlag(fs *flag.FlagSet) {
-	fs.StringVar(&o.dialect, "dialect", codec.DefaultDialect.Name, "how the wire spells cancels and progress, and whether a call's object params go by name: the dialect's `name`, one of "+strings.Join(dialectNames(), ", ")+" (docs/wire.md §12.3)")
+	fs.StringVar(&o.dialect, "dialect", "", "how the wire spells cancels, progress and streams, and whether a call's object params go by name: the dialect's `name`, one of "+strings.Join(dialectNames(), ", ")+"; by default lsp with -codec lsp, else default (docs/wire.md §12.3)")
 }
 
 // dialectNames are the names -dialect takes.
@@ -88,11 +88,23 @@ func dialectNames() []string {
 // peerOptions are the options of every peer the command makes: the
 // dialect of -dialect, checked before anything is dialed.
 func (o *options) peerOptions() (*peer.Options, error) {
-	d, err := codec.DialectByName(o.dialect)
+	d, err := codec.DialectByName(o.dialectName())
 	if err != nil {
 		return nil, usageError("-dialect %q: want one of %s", o.dialect, strings.Join(dialectNames(), ", "))
 	}
 	return &peer.Options{Dialect: d}, nil
+}
+
+// dialectName is the dialect of -dialect, or the codec's own: LSP's for
+// -codec lsp, whose servers expect its partial results and params by name.
+func (o *options) dialectName() string {
+	switch {
+	case o.dialect != "":
+		return o.dialect
+	case o.codec == codec.LSP.Name():
+		return codec.LSPDialect.Name
+	}
+	return codec.DefaultDialect.Name
 }
 
 // callContext is ctx with what -H and -progress add to a call made over w.

@@ -119,7 +119,7 @@ func runCall(ctx context.Context, e *env, o *options, args []string, notify bool
 	if err != nil {
 		return err
 	}
-	if o.batch && (len(o.metadata.md) > 0 || o.progress || popts.Dialect != codec.DefaultDialect) {
+	if o.batch && (len(o.metadata.md) > 0 || o.progress || o.dialect != "") {
 		// The batch is written here, not by the peer engine, which
 		// owns where metadata, tokens and dialects go on the wire.
 		return usageError("-batch takes no -H, -progress or -dialect: the batch is written by this command, not by the peer")

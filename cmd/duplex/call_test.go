@@ -153,9 +153,10 @@ func TestArith(t *testing.T) {
 			duplexRun(t, "call", "-codec", tg.codec, addr, "Arith.Divide", `{"A": 1, "B": 0}`).want(t, 1, "", "divide by zero")
 			duplexRun(t, "call", "-codec", tg.codec, addr, "Arith.Wait", "10").want(t, 0, "\"done\"\n")
 			duplexRun(t, "list", "-codec", tg.codec, addr, "Arith.").want(t, 0,
-				"Arith.Divide    {\"A\": int, \"B\": int}  ->  {\"Quo\": int, \"Rem\": int}\n"+
-					"Arith.Multiply  {\"A\": int, \"B\": int}  ->  int\n"+
-					"Arith.Wait      int                   ->  string\n")
+				"Arith.Count     {\"N\": int, \"EveryMs\": int}  ->  stream of int\n"+
+					"Arith.Divide    {\"A\": int, \"B\": int}        ->  {\"Quo\": int, \"Rem\": int}\n"+
+					"Arith.Multiply  {\"A\": int, \"B\": int}        ->  int\n"+
+					"Arith.Wait      int                         ->  string\n")
 			if code := srv.interrupt(t); code != 0 {
 				t.Errorf("arith exited with %d", code)
 			}

@@ -1,7 +1,10 @@
 // Arith serves and calls the Arith service of net/rpc's package doc over
 // any wire of package codec, so that the same service can be called from Go,
 // Python or Node.js. It adds Arith.Wait, which takes a context: a caller
-// that gives up on it sees the server stop waiting, in any language.
+// that gives up on it sees the server stop waiting, in any language; and
+// Arith.Count, a stream: {"N": n, "EveryMs": ms} yields 1 to n, one every
+// ms milliseconds (duplex call prints them as they come; under -codec lsp
+// they are LSP's partial results).
 //
 // Usage:
 //
@@ -74,7 +77,7 @@ type Args struct{ A, B int }
 type Quotient struct{ Quo, Rem int }
 
 // Arith is the service: its exported methods are called "Arith.Multiply",
-// "Arith.Divide" and "Arith.Wait".
+// "Arith.Divide", "Arith.Wait" and "Arith.Count".
 type Arith int
 
 // Multiply sets reply to A*B.
@@ -109,6 +112,50 @@ func (*Arith) Wait(ctx context.Context, ms int, reply *string) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// CountArgs are the params of Count.
+type CountArgs struct{ N, EveryMs int }
+
+// maxCount bounds Count's N.
+const maxCount = 1_000_000
+
+// Count sends the integers 1 to N, one every EveryMs milliseconds, to a
+// caller that ranges over them (peer.CallStream), as fast as the caller
+// takes them; it stops when the caller breaks off or cancels.
+func (*Arith) Count(ctx context.Context, args *CountArgs, out *peer.Stream[int]) error {
+	switch {
+	case args.N < 0 || args.N > maxCount:
+		return &peer.Error{Code: codec.CodeInvalidParams, Message: fmt.Sprintf("Arith.Count: N is %d; want 0 to %d", args.N, maxCount)}
+	case args.EveryMs < 0:
+		return &peer.Error{Code: codec.CodeInvalidParams, Message: fmt.Sprintf("Arith.Count: EveryMs is %d; want 0 or more", args.EveryMs)}
+	}
+	every := time.Duration(args.EveryMs) * time.Millisecond
+	t := time.NewTimer(every)
+	defer t.Stop()
+	for i := 1; i <= args.N; i++ {
+		if every > 0 {
+			t.Reset(every)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		if err := out.Send(i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dialectOf is the dialect arith speaks on c: LSP's on the lsp codec, so
+// that an LSP client gets Count's items as partial results.
+func dialectOf(c codec.Codec) *codec.Dialect {
+	if c == codec.LSP {
+		return codec.LSPDialect
+	}
+	return codec.DefaultDialect
 }
 
 func main() {
@@ -195,7 +242,7 @@ func serve(ctx context.Context, l net.Listener, c codec.Codec, addr string, intr
 			}
 		}
 		return r.Register(arith)
-	}, nil)
+	}, &peer.HubOptions{Peer: &peer.Options{Dialect: dialectOf(c)}})
 
 	served := make(chan error, 1)
 	go func() { served <- hub.Serve(l) }()
@@ -300,7 +347,7 @@ func cancelWait(addr string, c codec.Codec, client *rpc.Client) error {
 	if err != nil {
 		return err
 	}
-	p, err := peer.New(conn, c, nil)
+	p, err := peer.NewWithOptions(conn, c, nil, &peer.Options{Dialect: dialectOf(c)})
 	if err != nil {
 		return err
 	}
