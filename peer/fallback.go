@@ -28,6 +28,9 @@ type FallbackFunc[A, R any] func(ctx context.Context, method string, args A, rep
 // JSON codecs, and msgpack.RawMessage or any over msgpack, take any params
 // without Go types.
 //
+// R may be a Stream[T]: fn then streams its results, as a handler that
+// takes a *Stream[T] does, with reply as its stream.
+//
 // SetFallback replaces any fallback set before; a nil fn removes it. It is
 // safe to call while the peer serves, though a Binder is the usual place.
 // [Registry.Methods] does not list the fallback.
@@ -41,10 +44,12 @@ func SetFallback[A, R any](r *Registry, fn FallbackFunc[A, R]) {
 	call := func(name string, ctx context.Context, args A, reply *R) error {
 		return fn(ctx, name, args, reply)
 	}
+	replyType := reflect.TypeFor[*R]()
 	r.fallback.Store(&method{
 		fn:        reflect.ValueOf(call),
 		argType:   reflect.TypeFor[A](),
-		replyType: reflect.TypeFor[*R](),
+		replyType: replyType,
 		withCtx:   true,
+		stream:    replyType.Implements(typeOfStreamBinder),
 	})
 }

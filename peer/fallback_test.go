@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"net/rpc"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -191,5 +193,46 @@ func TestFallbackRemoved(t *testing.T) {
 	err := a.Call(context.Background(), "Any.Thing", 1, &reply)
 	if want := rpc.ServerError("rpc: can't find service Any.Thing"); !errors.Is(err, want) {
 		t.Fatalf("without: %v; want %v", err, want)
+	}
+}
+
+// A fallback whose reply is a Stream streams, on every codec: its items
+// come to CallStream, and a plain call of it is answered at once with
+// ErrNotStreamed, without running it.
+func TestFallbackStreams(t *testing.T) {
+	for _, c := range codec.All() {
+		t.Run(c.Name(), func(t *testing.T) {
+			var runs atomic.Int64
+			bind := func(p *peer.Peer, r *peer.Registry) error {
+				peer.SetFallback(r, func(ctx context.Context, method string, n int, out *peer.Stream[string]) error {
+					runs.Add(1)
+					for i := range n {
+						if err := out.Send(method + strconv.Itoa(i)); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				return nil
+			}
+			a, _ := peerPair(t, c, nil, bind)
+			ctx := context.Background()
+			var got []string
+			for v, err := range peer.CallStream[string](ctx, a, "Any.Thing", 3) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, v)
+			}
+			if strings.Join(got, " ") != "Any.Thing0 Any.Thing1 Any.Thing2" {
+				t.Fatalf("the stream of a fallback yielded %q", got)
+			}
+			if err := a.Call(ctx, "Any.Thing", 3, nil); !errors.Is(err, peer.ErrNotStreamed) {
+				t.Fatalf("a plain call of a streaming fallback: %v; want ErrNotStreamed", err)
+			}
+			if n := runs.Load(); n != 1 {
+				t.Fatalf("the fallback ran %d times; want once, for the stream", n)
+			}
+		})
 	}
 }
