@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strconv"
 
 	"github.com/duplexrpc/duplex/codec"
 	"github.com/duplexrpc/duplex/peer"
@@ -40,6 +41,17 @@ a JSON array per call. Each reply is printed as it comes:
 -batch sends all the calls at once as one JSON-RPC 2.0 batch (-codec
 jsonrpc2 only), and prints the replies in the order of the calls.
 
+A method that streams (a handler of package peer that takes a
+*peer.Stream) prints each item as it comes, compact JSON on a line of its
+own, JSON lines a pipe can read as they arrive; a stream that fails prints
+its items, then the error. A call the remote answers with "the method
+streams" is made again as a stream. -stream calls as a stream from the
+start (a plain method's reply is then the one item): under the lsp
+dialect it is what asks for partial results, which a plain call there
+gets only in its answer, all at once, as LSP prescribes:
+  duplex call 127.0.0.1:1234 Arith.Count '{"N": 3, "EveryMs": 100}'
+  duplex call -codec lsp -stream 127.0.0.1:1234 Arith.Count '{"N": 3}'
+
 A remote that calls back while it answers (a master greeting a worker, say)
 gets the error that nothing is served here, unless -echo answers each of
 its calls with their own argument, as a worker does:
@@ -66,6 +78,11 @@ worst failure.
 	flags: func(fs *flag.FlagSet, o *options) {
 		callFlags(fs, o, "give up on each call after this `duration` (exit 3); 0 waits for ever")
 		fs.BoolVar(&o.progress, "progress", false, `print each progress value the remote reports for a call on stderr, as a line {"progress": VALUE}`)
+		fs.BoolFunc("stream", "call as a stream from the start, and print each item as it comes, compact, on a line of its own (under the lsp dialect, its partial results); without it a call that the remote answers with \"the method streams\" is made again as a stream", func(s string) error {
+			v, err := strconv.ParseBool(s)
+			o.stream = &v
+			return err
+		})
 		fs.BoolVar(&o.echo, "echo", false, "answer the calls the remote makes back, while ours waits, with their own argument, as worker does; each is logged on stderr")
 	},
 	run: func(ctx context.Context, e *env, o *options, args []string) error {
@@ -118,6 +135,9 @@ func runCall(ctx context.Context, e *env, o *options, args []string, notify bool
 	popts, err := o.peerOptions()
 	if err != nil {
 		return err
+	}
+	if o.streams() && (notify || o.batch || o.progress) {
+		return usageError("-stream takes no -batch or -progress (a stream reports by its items; CallStream takes no progress), and notify cannot stream: a stream's items are answers")
 	}
 	if o.batch && (len(o.metadata.md) > 0 || o.progress || o.dialect != "") {
 		// The batch is written here, not by the peer engine, which
@@ -192,12 +212,39 @@ func callOnce(ctx context.Context, e *env, o *options, w wire, p *peer.Peer, con
 		defer cancel()
 	}
 	ctx = o.callContext(ctx, e, w)
+	if !notify && o.streams() {
+		return callFailure(o, conn, method, callStream(ctx, e, w, p, method, arg), false)
+	}
 	reply := w.newValue()
 	if notify {
 		err = p.Notify(ctx, method, arg)
 	} else {
 		err = p.Call(ctx, method, arg, reply)
 	}
+	if notStreamed(err) {
+		// Told at once, before the method ran: it runs once, as a stream.
+		return callFailure(o, conn, method, callStream(ctx, e, w, p, method, arg), false)
+	}
+	if err != nil || notify {
+		return callFailure(o, conn, method, err, notify)
+	}
+	text, err := w.toJSON(reply)
+	if err != nil {
+		return fmt.Errorf("the reply cannot be shown as JSON: %w", err)
+	}
+	return printJSON(e, text)
+}
+
+// streams reports whether calls are made as streams from the start
+// (-stream). Not by default under the lsp dialect, though a plain call of
+// a streaming method gets its items only in the answer there, as LSP
+// prescribes for a request without a partialResultToken: a server that
+// does not know that member would refuse every call.
+func (o *options) streams() bool { return o.stream != nil && *o.stream }
+
+// callFailure is the failure of a call, or of sending a notification,
+// that ended with err; nil if err is.
+func callFailure(o *options, conn *wireConn, method string, err error, notify bool) error {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) && notify:
 		return &failure{exit: exitConn, kind: kindTimeout, method: method, err: fmt.Errorf("not sent within %v", o.timeout)}
@@ -205,14 +252,8 @@ func callOnce(ctx context.Context, e *env, o *options, w wire, p *peer.Peer, con
 		return timeoutError(method, o.timeout)
 	case err != nil:
 		return conn.codecHint(err, o.codec)
-	case notify:
-		return nil
 	}
-	text, err := w.toJSON(reply)
-	if err != nil {
-		return fmt.Errorf("the reply cannot be shown as JSON: %w", err)
-	}
-	return printJSON(e, text)
+	return nil
 }
 
 // printJSON prints a JSON value indented, on a line of its own.

@@ -65,7 +65,8 @@ type options struct {
 	progress       bool         // call: print the remote's progress
 	params, data   string
 	batch          bool
-	echo           bool // call: answer the remote's calls back
+	echo           bool  // call: answer the remote's calls back
+	stream         *bool // call: -stream, nil if not given
 	timeout        time.Duration
 	connectTimeout time.Duration
 	verbose, hex   bool
@@ -78,6 +79,7 @@ type options struct {
 
 	connect, exec string // worker
 	redial        bool
+	streamLines   bool   // worker -exec -stream
 	listen, call  string // master
 	count         int
 	jsonOut       bool // list

@@ -27,7 +27,10 @@
 // strings, as encoding/json writes a []byte. -batch sends the calls as one
 // JSON-RPC 2.0 batch. -H key=value sends metadata with the calls;
 // -dialect (default, lsp, mcp) picks how cancels and progress are spelt;
-// call -progress prints the progress the remote reports. -v dumps every
+// call -progress prints the progress the remote reports. A method that
+// streams prints its items as they come, compact JSON one a line (call
+// -stream calls as a stream from the start: under lsp, the way to ask for
+// partial results). -v dumps every
 // frame on stderr, decoded; -vv adds a hex dump.
 //
 // A remote error is one line on stderr with the remote's code and data

@@ -28,6 +28,11 @@ type wire interface {
 	rawJSON(raw codec.Raw) (json.RawMessage, error)
 	// serve makes h answer every method r lacks.
 	serve(r *peer.Registry, h handler)
+	// stream calls method as a stream, and hands each item to each, as
+	// JSON, as it comes (stream.go).
+	stream(ctx context.Context, p *peer.Peer, method string, arg any, each func(json.RawMessage) error) error
+	// serveStream makes h answer every method r lacks as a stream.
+	serveStream(r *peer.Registry, h streamHandler)
 }
 
 // handler answers a call that a worker or master receives. arg is the

@@ -43,6 +43,15 @@ overlap run at once; a call the master cancels kills its command.
 
 Notifications are answered the same way, and the answer dropped.
 
+With -exec and -stream, each call is a stream: every line the command
+prints on stdout is an item, a JSON string without its line end, sent as
+it is printed; the command's exit ends the stream (a non-zero exit is the
+stream's error, after its items). A master that reads slowly holds the
+command back (its stdout pipe fills); one that breaks off kills it. A line
+may be up to 1 MiB. A plain call, or a notification, runs nothing: it is
+told the method streams (duplex call then calls again as a stream).
+  duplex worker -connect 127.0.0.1:1234 -exec 'tail -n 100 app.log' -stream
+
 The worker runs until the master closes the connection (exit 0), the
 connection is lost (exit 3) or it is interrupted (exit 0). With -redial it
 dials again after every loss instead, backing off up to 5s, until
@@ -51,6 +60,7 @@ interrupted. URL may also be given as the one argument.
 	flags: func(fs *flag.FlagSet, o *options) {
 		fs.StringVar(&o.connect, "connect", "", "the master's `URL`: host:port, tcp://, unix://, tls://, ws://, wss:// or http://")
 		fs.StringVar(&o.exec, "exec", "", "answer each call with what this shell `command` prints, given the argument on stdin")
+		fs.BoolVar(&o.streamLines, "stream", false, "with -exec, answer each call as a stream: each line the command prints is an item, a JSON string, sent as it is printed")
 		fs.BoolVar(&o.redial, "redial", false, "dial again after the connection is lost, until interrupted")
 		o.codecFlag(fs)
 		o.timeoutFlags(fs, "kill each run of -exec's command after this `duration`, and answer the call with an error; 0 lets it run")
@@ -85,12 +95,20 @@ func runWorker(ctx context.Context, e *env, o *options, args []string) error {
 	if err != nil {
 		return err
 	}
+	if o.streamLines && o.exec == "" {
+		return usageError("-stream wants -exec: it streams the lines of a command")
+	}
+	who := func(context.Context) string { return "worker: " }
 	h := echo
 	if o.exec != "" {
 		h = execHandler(e, o.exec, o.codec, o.timeout)
 	}
-	h = logged(e.line, func(context.Context) string { return "worker: " }, h)
+	h = logged(e.line, who, h)
 	bind := func(_ *peer.Peer, r *peer.Registry) error {
+		if o.streamLines {
+			w.serveStream(r, loggedStream(e.line, who, execStreamHandler(e, o.exec, o.codec, o.timeout)))
+			return nil
+		}
 		w.serve(r, h)
 		return nil
 	}
