@@ -14,6 +14,7 @@ import (
 
 	"github.com/duplexrpc/duplex/cluster"
 	"github.com/duplexrpc/duplex/codec"
+	"github.com/duplexrpc/duplex/peer"
 )
 
 // Six workers on three masters (one of them with ugorji's msgpack engine)
@@ -150,5 +151,40 @@ func TestEncodingMustMatchTheWorker(t *testing.T) {
 	}
 	if _, err := cluster.NewClient(tc.connect(), &cluster.ClientOptions{Codec: codec.Gob}); !errors.Is(err, cluster.ErrCodec) {
 		t.Errorf("a gob client: got %v, want ErrCodec", err)
+	}
+}
+
+// A streaming method called through the cluster fails at once with
+// ErrStreamNotRelayed, which Is peer.ErrNotStreamed, and its handler does
+// not run; the same worker's plain methods work on.
+func TestStreamsAreNotRelayed(t *testing.T) {
+	for _, c := range []codec.Codec{codec.Msgpack, codec.JSONRPC2} {
+		t.Run(c.Name(), func(t *testing.T) {
+			tc := newCluster(t, c)
+			_, w := tc.worker("s", c, 0)
+			cl := tc.client(c)
+			waitWorkers(t, cl, map[string]string{"s": "m0"}, 5*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			var all []int
+			err := cl.Call(ctx, "s", "Work.Count", 3, &all)
+			if !errors.Is(err, cluster.ErrStreamNotRelayed) || !errors.Is(err, peer.ErrNotStreamed) {
+				t.Fatalf("a stream through the cluster: %v; want ErrStreamNotRelayed", err)
+			}
+			if !strings.Contains(err.Error(), "not relayed through NATS") {
+				t.Errorf("the error does not say streams are not relayed: %v", err)
+			}
+			res := cl.CallEach(ctx, []string{"s"}, "Work.Count", 3, func() any { return new([]int) })
+			if len(res) != 1 || !errors.Is(res[0].Err, cluster.ErrStreamNotRelayed) {
+				t.Fatalf("a stream fanned out: %+v; want ErrStreamNotRelayed", res)
+			}
+			if n := w.runs("Count"); n != 0 {
+				t.Errorf("the streaming handler ran %d times", n)
+			}
+			var got string
+			if err := cl.Call(ctx, "s", "Work.Hello", "x", &got); err != nil || got != "hello x from s" {
+				t.Errorf("a plain call after: %q, %v", got, err)
+			}
+		})
 	}
 }

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 
 	"github.com/nats-io/nats.go"
@@ -31,6 +32,12 @@ var (
 	ErrBadName = errors.New("cluster: invalid name")
 	// ErrClosed: the Client or Master was closed.
 	ErrClosed = errors.New("cluster: closed")
+	// ErrStreamNotRelayed: the worker's method streams its results
+	// (peer.Stream), and a cluster relays calls, not streams. The worker
+	// answered before its handler ran, so nothing ran; the error also Is
+	// peer.ErrNotStreamed. Call such a method with peer.CallStream on a
+	// connection to the worker, or have it return its results in one reply.
+	ErrStreamNotRelayed = errors.New("cluster: the worker's method streams its results, and streams are not relayed through NATS")
 )
 
 // relayError is an error a master reported for a call: its text is the
@@ -62,6 +69,9 @@ func errorOf(f failure) error {
 		e := &peer.Error{Code: f.code, Message: f.text}
 		if len(f.data) > 0 {
 			e.Data = codec.Raw(f.data)
+		}
+		if f.code == codec.CodeNotStreamed {
+			return fmt.Errorf("%w (the worker said: %w)", ErrStreamNotRelayed, e)
 		}
 		return e
 	case statusBusy:

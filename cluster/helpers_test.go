@@ -284,6 +284,19 @@ func (w *Work) Big(n int, reply *[]byte) error {
 	return nil
 }
 
+// Count streams 1 to n: a stream, which a cluster does not relay.
+func (w *Work) Count(ctx context.Context, n int, out *peer.Stream[int]) error {
+	w.mu.Lock()
+	w.seen["Count"]++
+	w.mu.Unlock()
+	for i := 1; i <= n; i++ {
+		if err := out.Send(i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Nested echoes a nested value.
 func (w *Work) Nested(n Nested, reply *Nested) error {
 	*reply = n
