@@ -1,7 +1,9 @@
 package peer
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -80,6 +82,7 @@ func (s *Stream[T]) Send(v T) error {
 // this method.
 func (s *Stream[T]) bindStream(o *outStream) {
 	s.out = o
+	o.item = reflect.TypeFor[T]()
 	if o.collect != nil {
 		o.collect.start(reflect.TypeFor[T]())
 	}
@@ -106,6 +109,7 @@ type outStream struct {
 	// collect gathers the items of a call that did not ask for a stream,
 	// under a dialect without credit (lsp), to answer with them all.
 	collect *collector
+	item    reflect.Type // the type of the items
 
 	mu    sync.Mutex
 	avail uint64        // items the consumer has room for
@@ -121,12 +125,18 @@ func newOutStream(p *Peer, ctx context.Context, token codec.ID) *outStream {
 }
 
 // collected is the answer of a stream: its items, where they were
-// collected, else nothing (a null result).
+// collected; an empty list after LSP's partial results of lists, since
+// LSP wants the final response "empty in terms of result values" and some
+// of its methods (textDocument/documentColor) have no null result; else
+// nothing (a null result).
 func (o *outStream) collected() reflect.Value {
-	if o.collect == nil {
-		return reflect.Value{}
+	switch {
+	case o.collect != nil:
+		return o.collect.all // an empty list for no items
+	case !o.credit && !o.token.IsZero() && o.item != nil && o.item.Kind() == reflect.Slice:
+		return reflect.MakeSlice(o.item, 0, 0)
 	}
-	return o.collect.all // an empty list for no items
+	return reflect.Value{}
 }
 
 // MaxCollected bounds the items a streaming handler sends to a caller that
@@ -381,12 +391,29 @@ func (st *inStream[T]) end(err error) {
 	st.mu.Lock()
 	if !st.ended {
 		st.ended, st.err = true, err
-		if st.final != nil && err == nil { // a plain reply: the one item
+		if st.final != nil && err == nil && !st.emptyEnd() { // a plain reply: the one item
 			st.items = append(st.items, st.final)
 		}
 	}
 	st.wake()
 	st.mu.Unlock()
+}
+
+// emptyEnd reports whether the answer is the empty list that ends LSP's
+// partial results of lists, under a dialect without credit: the end of
+// the items, not one more.
+func (st *inStream[T]) emptyEnd() bool {
+	if st.p.opts.Dialect.CreditMethod != "" {
+		return false
+	}
+	switch v := any(*st.final).(type) {
+	case json.RawMessage:
+		return string(bytes.TrimSpace(v)) == "[]"
+	case any:
+		rv := reflect.ValueOf(v)
+		return rv.Kind() == reflect.Slice && rv.Len() == 0
+	}
+	return false
 }
 
 func (st *inStream[T]) wake() {

@@ -2,6 +2,7 @@ package peer_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strconv"
@@ -312,5 +313,33 @@ func TestStreamHandlerCallsBack(t *testing.T) {
 				t.Fatalf("got %q", got)
 			}
 		})
+	}
+}
+
+// Under the lsp dialect a stream of lists ends with an empty list, as LSP
+// wants of partial results; a consumer takes it for the end, not for one
+// more item, whatever the type it decodes items into.
+func TestStreamOfListsUnderLSP(t *testing.T) {
+	a, _, _ := streamPair(t, codec.LSP, codec.LSPDialect)
+	ctx := context.Background()
+	var pages [][]string
+	for v, err := range peer.CallStream[[]string](ctx, a, "Counter.Pages", 3) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, v)
+	}
+	if len(pages) != 3 || strings.Join(pages[2], ",") != "3a,3b" {
+		t.Fatalf("the pages %q; want three", pages)
+	}
+	var raws []string
+	for v, err := range peer.CallStream[json.RawMessage](ctx, a, "Counter.Pages", 2) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		raws = append(raws, string(v))
+	}
+	if want := []string{`["1a","1b"]`, `["2a","2b"]`}; !slices.Equal(raws, want) {
+		t.Fatalf("the raw pages %q; want %q", raws, want)
 	}
 }

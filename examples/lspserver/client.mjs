@@ -11,7 +11,8 @@
 //
 //   1. UTF-16 positions, LSP's default: a request before initialize;
 //      initialize and initialized; didOpen; hovers around and past
-//      non-ASCII text; didChange and at once a hover; slow with the token
+//      non-ASCII text; didChange and at once a hover; workspace/symbol
+//      with partial results and without; slow with the token
 //      the server asks to create (window/workDoneProgress/create), then
 //      with the client's own workDoneToken, each with its $/progress; a
 //      slow cancelled through a CancellationToken ($/cancelRequest);
@@ -31,6 +32,7 @@ const {
   InitializeRequest, InitializedNotification, ShutdownRequest, ExitNotification,
   DidOpenTextDocumentNotification, DidChangeTextDocumentNotification, DidCloseTextDocumentNotification,
   HoverRequest, ExecuteCommandRequest, WorkDoneProgress, WorkDoneProgressCreateRequest,
+  WorkspaceSymbolRequest,
 } = lsp;
 
 // How long anything that should happen promptly may take.
@@ -40,6 +42,8 @@ const PROMPT_MS = 5_000;
 // UTF-16 units (four UTF-8 bytes), and each of LSP's three line ends.
 const URI = "untitled:greeting.txt";
 const TEXT = "héllo 👋 wörld\nsecond line_2\r\nthird\rfourth";
+// A second document, for workspace/symbol.
+const NOTES_URI = "untitled:notes.txt";
 
 // within resolves as promise does, or rejects once ms have passed; it
 // clears its timer either way.
@@ -71,6 +75,14 @@ function hoverLine(pos, h) {
   if (h === null) return `${at} null`;
   const r = h.range;
   return `${at} ${h.contents.kind} ${h.contents.value} ${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}`;
+}
+
+// symbolText describes a SymbolInformation: its name, kind, document and
+// range.
+function symbolText(s) {
+  const r = s.location.range;
+  const doc = s.location.uri.slice(s.location.uri.indexOf(":") + 1);
+  return `${s.name}/${s.kind}@${doc}:${r.start.line}:${r.start.character}-${r.end.character}`;
 }
 
 // progressLine describes the $/progress values of one token.
@@ -130,7 +142,7 @@ async function session1({ conn, exited }) {
     capabilities: { window: { workDoneProgress: true } },
   }), PROMPT_MS, "initialize");
   const caps = init.capabilities;
-  console.log(`initialize: positionEncoding ${caps.positionEncoding}, hoverProvider ${caps.hoverProvider}, ` +
+  console.log(`initialize: positionEncoding ${caps.positionEncoding}, hoverProvider ${caps.hoverProvider}, workspaceSymbolProvider ${caps.workspaceSymbolProvider}, ` +
     `executeCommandProvider ${JSON.stringify(caps.executeCommandProvider)}, textDocumentSync ${JSON.stringify(caps.textDocumentSync)}`);
   await conn.sendNotification(InitializedNotification.type, {});
 
@@ -147,6 +159,19 @@ async function session1({ conn, exited }) {
     contentChanges: [{ text: "héllo 👋 wörld, again" }],
   });
   console.log(`didChange, then ${await hover(conn, 0, 16)}`);
+
+  // workspace/symbol with a partialResultToken: each line's symbols come
+  // as a partial result before the answer, which is then empty; without
+  // one, the answer holds them all.
+  await conn.sendNotification(DidOpenTextDocumentNotification.type, {
+    textDocument: { uri: NOTES_URI, languageId: "plaintext", version: 1, text: "alpha beta\nalphabet soup\ngamma" },
+  });
+  const partials = [];
+  conn.onProgress(WorkspaceSymbolRequest.partialResult, "symbols", (v) => partials.push(v));
+  const symbols = await within(conn.sendRequest(WorkspaceSymbolRequest.type, { query: "ALPH", partialResultToken: "symbols" }), PROMPT_MS, "workspace/symbol");
+  console.log(`workspace/symbol ALPH, partial results: ${partials.map((p) => p.map(symbolText).join(" ")).join(" | ")}; answer ${JSON.stringify(symbols)}`);
+  const whole = await within(conn.sendRequest(WorkspaceSymbolRequest.type, { query: "l" }), PROMPT_MS, "workspace/symbol");
+  console.log(`workspace/symbol l, no token: ${whole.map(symbolText).join(" ")}`);
 
   // slow, with the token the server makes.
   let result = await within(conn.sendRequest(ExecuteCommandRequest.type, { command: "slow", arguments: [{ ms: 200 }] }), PROMPT_MS, "slow");

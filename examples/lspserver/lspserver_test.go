@@ -49,7 +49,7 @@ func needClient(t *testing.T) string {
 var wantClient = []string{
 	// LSP: a request before initialize fails with ServerNotInitialized.
 	"before initialize: textDocument/hover: error -32002",
-	"initialize: positionEncoding utf-16, hoverProvider true, executeCommandProvider {\"commands\":[\"slow\"]}, textDocumentSync {\"openClose\":true,\"change\":1}",
+	"initialize: positionEncoding utf-16, hoverProvider true, workspaceSymbolProvider true, executeCommandProvider {\"commands\":[\"slow\"]}, textDocumentSync {\"openClose\":true,\"change\":1}",
 	"hover 0:1 markdown `héllo` (5) 0:0-0:5",
 	"hover 0:5 markdown `héllo` (5) 0:0-0:5", // just past the word
 	"hover 0:7 null", // between 👋's two UTF-16 units
@@ -63,6 +63,11 @@ var wantClient = []string{
 	"hover 4:0 null", // past the last line
 	// The hover was sent right behind the didChange.
 	"didChange, then hover 0:16 markdown `again` (5) 0:16-0:21",
+	// A partial result per line that has a match (notes.txt's two), and
+	// an empty answer after them; without a token, all in the answer,
+	// the documents in the order of their URIs (utf-16 ranges: 👋 is 2).
+	"workspace/symbol ALPH, partial results: alpha/15@notes.txt:0:0-5 | alphabet/15@notes.txt:1:0-8; answer []",
+	"workspace/symbol l, no token: héllo/15@greeting.txt:0:0-5 wörld/15@greeting.txt:0:9-14 alpha/15@notes.txt:0:0-5 alphabet/15@notes.txt:1:0-8",
 	// Every $/progress came before the command's answer, in order.
 	`slow 200, the server's token: 1 created; $/progress before the answer: begin 0, report 25, report 50, report 75, end done; result "slept 200 ms"`,
 	`slow 200, the client's workDoneToken: 0 more created; $/progress before the answer: begin 0, report 25, report 50, report 75, end done; result "slept 200 ms"`,

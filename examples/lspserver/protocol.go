@@ -83,10 +83,11 @@ type InitializeResult struct {
 // ServerCapabilities are what this server does.
 type ServerCapabilities struct {
 	// PositionEncoding is the encoding chosen from the client's offer.
-	PositionEncoding       string                  `json:"positionEncoding"`
-	TextDocumentSync       TextDocumentSyncOptions `json:"textDocumentSync"`
-	HoverProvider          bool                    `json:"hoverProvider"`
-	ExecuteCommandProvider ExecuteCommandOptions   `json:"executeCommandProvider"`
+	PositionEncoding        string                  `json:"positionEncoding"`
+	TextDocumentSync        TextDocumentSyncOptions `json:"textDocumentSync"`
+	HoverProvider           bool                    `json:"hoverProvider"`
+	WorkspaceSymbolProvider bool                    `json:"workspaceSymbolProvider"`
+	ExecuteCommandProvider  ExecuteCommandOptions   `json:"executeCommandProvider"`
 }
 
 // TextDocumentSyncKind says how didChange carries a change.
@@ -179,4 +180,24 @@ type WorkDoneProgress struct {
 	Cancellable bool   `json:"cancellable,omitempty"`
 	Message     string `json:"message,omitempty"`
 	Percentage  *int   `json:"percentage,omitempty"` // 0 to 100, not in an end
+}
+
+// WorkspaceSymbolParams are workspace/symbol's params. Its
+// partialResultToken is the peer's (the stream's token, under
+// codec.LSPDialect), and so is a workDoneToken: neither is here.
+type WorkspaceSymbolParams struct {
+	Query string `json:"query"`
+}
+
+// SymbolInformation is a symbol that workspace/symbol found.
+type SymbolInformation struct {
+	Name     string   `json:"name"`
+	Kind     int      `json:"kind"`
+	Location Location `json:"location"`
+}
+
+// Location is a range of a document.
+type Location struct {
+	URI   string `json:"uri"`
+	Range Range  `json:"range"`
 }

@@ -51,6 +51,7 @@ var lspMethods = [][2]string{
 	{"textDocument/didClose", "Server.DidClose"},
 	{"textDocument/hover", "Server.Hover"},
 	{"workspace/executeCommand", "Server.ExecuteCommand"},
+	{"workspace/symbol", "Server.Symbols"},
 }
 
 // newServer returns the server of a new connection.
@@ -107,10 +108,11 @@ func (s *Server) Initialize(_ context.Context, params *InitializeParams, reply *
 	s.clientProgress = params.Capabilities.Window != nil && params.Capabilities.Window.WorkDoneProgress
 	*reply = InitializeResult{
 		Capabilities: ServerCapabilities{
-			PositionEncoding:       s.enc.String(),
-			TextDocumentSync:       TextDocumentSyncOptions{OpenClose: true, Change: SyncFull},
-			HoverProvider:          true,
-			ExecuteCommandProvider: ExecuteCommandOptions{Commands: []string{"slow"}},
+			PositionEncoding:        s.enc.String(),
+			TextDocumentSync:        TextDocumentSyncOptions{OpenClose: true, Change: SyncFull},
+			HoverProvider:           true,
+			WorkspaceSymbolProvider: true,
+			ExecuteCommandProvider:  ExecuteCommandOptions{Commands: []string{"slow"}},
 		},
 		ServerInfo: Info{Name: "duplex-lspserver", Version: "0.1.0"},
 	}
