@@ -92,8 +92,9 @@ func specMessages() []string {
 }
 
 // goplsSession is what gopls v0.23.0 wrote to its client in one session of
-// examples/lsp, byte for byte: 20 frames, from its answer to initialize to
-// its last log message.
+// examples/lsp: 20 frames, from its answer to initialize to its last log
+// message, byte for byte but for the paths of the machine it ran on
+// (/src/example, /gopath, /cache), with each Content-Length fixed to match.
 func goplsSession(tb testing.TB) []byte {
 	tb.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", "gopls-v0.23.0.lsp"))

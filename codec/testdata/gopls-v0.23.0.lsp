@@ -4,31 +4,31 @@ Content-Length: 5960
 
 {"jsonrpc":"2.0","method":"window/workDoneProgress/create","params":{"token":"117700124454827541"},"id":1}Content-Length: 167
 
-{"jsonrpc":"2.0","method":"$/progress","params":{"token":"117700124454827541","value":{"kind":"begin","title":"Setting up workspace","message":"Loading packages..."}}}Content-Length: 148
+{"jsonrpc":"2.0","method":"$/progress","params":{"token":"117700124454827541","value":{"kind":"begin","title":"Setting up workspace","message":"Loading packages..."}}}Content-Length: 133
 
-{"jsonrpc":"2.0","method":"workspace/configuration","params":{"items":[{"scopeUri":"file:///tmp/lsp-example-1572242216","section":"gopls"}]},"id":2}Content-Length: 612
+{"jsonrpc":"2.0","method":"workspace/configuration","params":{"items":[{"scopeUri":"file:///src/example","section":"gopls"}]},"id":2}Content-Length: 574
 
-{"jsonrpc":"2.0","method":"window/logMessage","params":{"type":3,"message":"2026/11/30 01:36:36 Created View (#1)\n\tdirectory=/tmp/lsp-example-1572242216\n\tview_type=\"GoMod\"\n\troot_dir=\"file:///tmp/lsp-example-1572242216\"\n\tgo_version=\"go version go1.26.8 linux/amd64\"\n\tbuild_flags=[]\n\tenv={GOOS:linux GOARCH:amd64 GOCACHE:/root/.cache/go-build GOMODCACHE:/root/go/pkg/mod GOPATH:/root/go GOPRIVATE: GOFLAGS:-mod=mod GO111MODULE: GOTOOLCHAIN:local GOROOT:/usr/local/go GoVersion:26 GoVersionOutput:go version go1.26.8 linux/amd64\n ExplicitGOWORK: EffectiveGOPACKAGESDRIVER:}\n\tenv_overlay=[]\n"}}Content-Length: 282
+{"jsonrpc":"2.0","method":"window/logMessage","params":{"type":3,"message":"2026/11/30 01:36:36 Created View (#1)\n\tdirectory=/src/example\n\tview_type=\"GoMod\"\n\troot_dir=\"file:///src/example\"\n\tgo_version=\"go version go1.26.8 linux/amd64\"\n\tbuild_flags=[]\n\tenv={GOOS:linux GOARCH:amd64 GOCACHE:/cache/go-build GOMODCACHE:/gopath/pkg/mod GOPATH:/gopath GOPRIVATE: GOFLAGS:-mod=mod GO111MODULE: GOTOOLCHAIN:local GOROOT:/usr/local/go GoVersion:26 GoVersionOutput:go version go1.26.8 linux/amd64\n ExplicitGOWORK: EffectiveGOPACKAGESDRIVER:}\n\tenv_overlay=[]\n"}}Content-Length: 252
 
-{"jsonrpc":"2.0","method":"window/logMessage","params":{"type":3,"message":"2026/11/30 01:36:37 go/packages.Load #1\n\tview_id=\"1\"\n\tsnapshot=0\n\tdirectory=/tmp/lsp-example-1572242216\n\tquery=[/tmp/lsp-example-1572242216/... builtin]\n\tpackages=2\n\tduration=115.615719ms\n"}}Content-Length: 141
+{"jsonrpc":"2.0","method":"window/logMessage","params":{"type":3,"message":"2026/11/30 01:36:37 go/packages.Load #1\n\tview_id=\"1\"\n\tsnapshot=0\n\tdirectory=/src/example\n\tquery=[/src/example/... builtin]\n\tpackages=2\n\tduration=115.615719ms\n"}}Content-Length: 141
 
-{"jsonrpc":"2.0","method":"$/progress","params":{"token":"117700124454827541","value":{"kind":"end","message":"Finished loading packages."}}}Content-Length: 330
+{"jsonrpc":"2.0","method":"$/progress","params":{"token":"117700124454827541","value":{"kind":"end","message":"Finished loading packages."}}}Content-Length: 315
 
-{"jsonrpc":"2.0","method":"client/registerCapability","params":{"registrations":[{"id":"workspace/didChangeWatchedFiles-0","method":"workspace/didChangeWatchedFiles","registerOptions":{"watchers":[{"globPattern":"**/*.{mod,work}","kind":7},{"globPattern":"/tmp/lsp-example-1572242216/**/*.{go,mod,sum,work}","kind":7}]}}]},"id":3}Content-Length: 176
+{"jsonrpc":"2.0","method":"client/registerCapability","params":{"registrations":[{"id":"workspace/didChangeWatchedFiles-0","method":"workspace/didChangeWatchedFiles","registerOptions":{"watchers":[{"globPattern":"**/*.{mod,work}","kind":7},{"globPattern":"/src/example/**/*.{go,mod,sum,work}","kind":7}]}}]},"id":3}Content-Length: 176
 
 {"jsonrpc":"2.0","method":"client/registerCapability","params":{"registrations":[{"id":"workspace/didChangeConfiguration","method":"workspace/didChangeConfiguration"}]},"id":4}Content-Length: 328
 
-{"jsonrpc":"2.0","result":{"contents":{"kind":"markdown","value":"```go\nfunc Greeting(name string) string\n```\n\n---\n\nGreeting says hello to name.\n\n\n---\n\n[`main.Greeting` on pkg.go.dev](https://pkg.go.dev/example.com/hello#Greeting)"},"range":{"start":{"line":5,"character":22},"end":{"line":5,"character":30}}},"id":1}Content-Length: 151
+{"jsonrpc":"2.0","result":{"contents":{"kind":"markdown","value":"```go\nfunc Greeting(name string) string\n```\n\n---\n\nGreeting says hello to name.\n\n\n---\n\n[`main.Greeting` on pkg.go.dev](https://pkg.go.dev/example.com/hello#Greeting)"},"range":{"start":{"line":5,"character":22},"end":{"line":5,"character":30}}},"id":1}Content-Length: 136
 
-{"jsonrpc":"2.0","method":"textDocument/publishDiagnostics","params":{"uri":"file:///tmp/lsp-example-1572242216/main.go","version":1,"diagnostics":[]}}Content-Length: 163
+{"jsonrpc":"2.0","method":"textDocument/publishDiagnostics","params":{"uri":"file:///src/example/main.go","version":1,"diagnostics":[]}}Content-Length: 148
 
-{"jsonrpc":"2.0","result":[{"uri":"file:///tmp/lsp-example-1572242216/main.go","range":{"start":{"line":3,"character":5},"end":{"line":3,"character":13}}}],"id":2}Content-Length: 107
+{"jsonrpc":"2.0","result":[{"uri":"file:///src/example/main.go","range":{"start":{"line":3,"character":5},"end":{"line":3,"character":13}}}],"id":2}Content-Length: 107
 
 {"jsonrpc":"2.0","method":"window/workDoneProgress/create","params":{"token":"6086044458649321617"},"id":5}Content-Length: 171
 
-{"jsonrpc":"2.0","method":"$/progress","params":{"token":"6086044458649321617","value":{"kind":"begin","title":"Adding import","cancellable":true,"message":"Running..."}}}Content-Length: 391
+{"jsonrpc":"2.0","method":"$/progress","params":{"token":"6086044458649321617","value":{"kind":"begin","title":"Adding import","cancellable":true,"message":"Running..."}}}Content-Length: 376
 
-{"jsonrpc":"2.0","method":"workspace/applyEdit","params":{"edit":{"documentChanges":[{"textDocument":{"version":1,"uri":"file:///tmp/lsp-example-1572242216/main.go"},"edits":[{"range":{"start":{"line":0,"character":10},"end":{"line":0,"character":10}},"newText":"in\n\nimport \"str"},{"range":{"start":{"line":0,"character":12},"end":{"line":0,"character":12}},"newText":"gs\""}]}]}},"id":6}Content-Length: 125
+{"jsonrpc":"2.0","method":"workspace/applyEdit","params":{"edit":{"documentChanges":[{"textDocument":{"version":1,"uri":"file:///src/example/main.go"},"edits":[{"range":{"start":{"line":0,"character":10},"end":{"line":0,"character":10}},"newText":"in\n\nimport \"str"},{"range":{"start":{"line":0,"character":12},"end":{"line":0,"character":12}},"newText":"gs\""}]}]}},"id":6}Content-Length: 125
 
 {"jsonrpc":"2.0","method":"$/progress","params":{"token":"6086044458649321617","value":{"kind":"end","message":"completed"}}}Content-Length: 79
 
