@@ -286,9 +286,9 @@ func (f *scaleFixture) startHub(c codec.Codec, ln net.Listener) error {
 	if err := f.expect("called", 2*time.Minute); err != nil {
 		return err
 	}
-	// Idle: past the second after which the goroutine that served the
-	// worker's call, the spare reader, ends.
-	time.Sleep(1500 * time.Millisecond)
+	// Idle: past the one to two seconds after which the goroutine that
+	// served the worker's call, the spare reader, ends.
+	time.Sleep(2500 * time.Millisecond)
 	f.warm = perPeer(measure(), base, f.n)
 	return nil
 }

@@ -51,10 +51,12 @@ type Peer struct {
 	pv       codec.ProgressValue // the reader's, for an item of a stream
 	ahead    readAheader         // the conn, if it says what it has buffered
 	spare    atomic.Bool         // a goroutine waits on wake to be the next reader
-	wake     chan struct{}
-	lastRead atomic.Int64 // unix nanoseconds of the last frame read, for IdleTimeout
-	gotFrame atomic.Bool  // a whole frame has arrived, for FirstFrameTimeout
-	first    firstHeard   // what came before it, for diagnose
+	wake     chan bool           // to the spare: true, read; false, end (reap)
+	parks    atomic.Uint64       // the spare's parks so far, for reap
+	reaping  atomic.Bool         // a reap is due (armReaper)
+	lastRead atomic.Int64        // unix nanoseconds of the last frame read, for IdleTimeout
+	gotFrame atomic.Bool         // a whole frame has arrived, for FirstFrameTimeout
+	first    firstHeard          // what came before it, for diagnose
 	timers   []*time.Timer
 	timersMu sync.Mutex
 
@@ -99,7 +101,7 @@ func newPeer(rwc io.ReadWriteCloser, c codec.Codec, bind Binder, opts *Options, 
 		state:  inFlight{nextSeq: 1, calls: make(map[uint64]*call), serving: make(map[uint64]*incoming), streams: make(map[codec.ID]*outStream)},
 		done:   make(chan struct{}),
 		served: make(chan struct{}),
-		wake:   make(chan struct{}, 1),
+		wake:   make(chan bool, 1),
 	}
 	if p.log == nil {
 		p.log, p.panicLog = slog.New(slog.DiscardHandler), slog.Default()

@@ -24,8 +24,8 @@ import (
 // next reader is the spare, a goroutine that served an earlier request
 // and waits, stack grown, to read; or a new one if there is no spare.
 // There is one reader, one goroutine per running handler, and at most one
-// spare, which ends after spareLinger without a request to read for: an
-// idle connection keeps its reader only.
+// spare, which ends after one to two spareLingers without a request to
+// read for: an idle connection keeps its reader only.
 //
 // Invariant 1: the reader never writes. The answers it must give itself
 // (a busy refusal, an unknown method, bad params) are queued, and a
@@ -58,14 +58,14 @@ func (p *Peer) goRead() {
 // goroutine is the spare already.
 func (p *Peer) readUntilDone() {
 	defer p.goEnd()
-	var idle *time.Timer // this goroutine's, made at its first park
-	for p.read() && p.park(&idle) {
+	for p.read() && p.park() {
 	}
 }
 
-// spareLinger is how long a spare waits to be the reader before it ends:
-// long enough to outlast the gaps of a busy connection, short enough that
-// a thousand idle connections do not keep a thousand spare stacks.
+// spareLinger is how long a spare waits to be the reader before it ends,
+// at the least (twice that at the most): long enough to outlast the gaps
+// of a busy connection, short enough that a thousand idle connections do
+// not keep a thousand spare stacks.
 const spareLinger = time.Second
 
 // handOver makes another goroutine the reader: the spare, woken, or a new
@@ -73,7 +73,7 @@ const spareLinger = time.Second
 // does not start a goroutine, and grow its stack, for every request.
 func (p *Peer) handOver() {
 	if p.spare.CompareAndSwap(true, false) {
-		p.wake <- struct{}{}
+		p.wake <- true
 		return
 	}
 	p.goRead()
@@ -81,33 +81,53 @@ func (p *Peer) handOver() {
 
 // park waits to be woken as the reader, reporting false if this goroutine
 // should end instead: another one is the spare, the connection ended, or
-// no request came for spareLinger. idle is the goroutine's own timer.
-func (p *Peer) park(idle **time.Timer) bool {
+// the reaper found it waiting for a spareLinger (reap).
+func (p *Peer) park() bool {
 	if !p.spare.CompareAndSwap(false, true) {
 		return false
 	}
-	if *idle == nil {
-		*idle = time.NewTimer(spareLinger)
-	} else {
-		(*idle).Reset(spareLinger)
-	}
+	p.armReaper(p.parks.Add(1))
 	select {
-	case <-p.wake:
-		(*idle).Stop()
-		return true
+	case read := <-p.wake:
+		return read
 	case <-p.done:
-	case <-(*idle).C:
 	}
 	if p.spare.CompareAndSwap(true, false) {
 		return false // no longer the spare: this goroutine ends
 	}
-	<-p.wake // a hand-over raced the end or the linger: the reading is ours
-	(*idle).Stop()
+	if !<-p.wake { // a hand-over or the reaper raced the end: take its word
+		return false
+	}
 	select {
 	case <-p.done:
 		return false
 	default:
 		return true
+	}
+}
+
+// armReaper makes sure that a reaper looks at the spare a spareLinger
+// after its park numbered parks, unless one is due already. The spare's
+// own wait has no timer: a timer in its select would cost every
+// sequential call the timer heap's work, twice.
+func (p *Peer) armReaper(parks uint64) {
+	if p.reaping.Load() || !p.reaping.CompareAndSwap(false, true) {
+		return
+	}
+	time.AfterFunc(spareLinger, func() { p.reap(parks) })
+}
+
+// reap ends the spare if it has waited since the park numbered parks, a
+// spareLinger ago: no park came since, and it is still the spare. A spare
+// that parked since is looked at again a spareLinger on, so that an idle
+// spare ends within one to two spareLingers.
+func (p *Peer) reap(parks uint64) {
+	if p.parks.Load() == parks && p.spare.CompareAndSwap(true, false) {
+		p.wake <- false // its park, waiting still: it ends
+	}
+	p.reaping.Store(false)
+	if p.spare.Load() {
+		p.armReaper(p.parks.Load())
 	}
 }
 

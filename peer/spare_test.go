@@ -11,7 +11,7 @@ import (
 )
 
 // A goroutine that served a request waits as the spare reader, and ends
-// after a second without a request: an idle connection keeps its reader
+// after one to two seconds without a request: an idle connection keeps its reader
 // alone. Requests after that are still served.
 func TestIdleSpareEnds(t *testing.T) {
 	before := runtime.NumGoroutine()
