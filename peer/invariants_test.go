@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -243,6 +244,60 @@ func TestInvariant2WriteTimeoutEndsOnlyThatPeer(t *testing.T) {
 	var got int
 	if err := healthy.Call(context.Background(), "Arith.Multiply", &rpctest.Args{A: 6, B: 7}, &got); err != nil || got != 42 {
 		t.Fatalf("other peer: %d, %v", got, err)
+	}
+}
+
+// Invariant 2: the write watchdog stays armed across writes; it neither
+// ends a peer whose writes each finish in time, however long they go on
+// for, nor misses the stall that comes after them.
+func TestInvariant2WatchdogOutlastsWritesAndCatchesTheStall(t *testing.T) {
+	const timeout = 200 * time.Millisecond
+	x, y := smallBufferPair(t)
+	p, err := peer.NewWithOptions(x, codec.Msgpack, nil, &peer.Options{WriteTimeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	t.Cleanup(func() { y.Close() })
+	stopReading := make(chan struct{})
+	go func() {
+		buf := make([]byte, 64<<10)
+		for {
+			select {
+			case <-stopReading:
+				return
+			default:
+			}
+			y.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
+			if _, err := y.Read(buf); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+				return
+			}
+		}
+	}()
+	ctx := context.Background()
+	payload := rpctest.BigBytes(8 << 10)
+	for end := time.Now().Add(4 * timeout); time.Now().Before(end); {
+		if err := p.Notify(ctx, "Any.Thing", payload); err != nil {
+			t.Fatalf("Notify while the other end reads: %v", err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := p.Err(); err != nil {
+		t.Fatalf("peer ended while every write finished in time: %v", err)
+	}
+	close(stopReading)
+	stalled := time.Now()
+	go p.Notify(ctx, "Any.Thing", rpctest.BigBytes(4<<20))
+	select {
+	case <-p.Done():
+		if !errors.Is(p.Err(), peer.ErrWriteTimeout) {
+			t.Fatalf("Err() = %v; want ErrWriteTimeout", p.Err())
+		}
+		if took := time.Since(stalled); took < timeout {
+			t.Fatalf("peer ended %v after the stall, before its WriteTimeout %v", took, timeout)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a stall after a run of writes did not end the peer")
 	}
 }
 

@@ -83,8 +83,9 @@ type sender struct {
 	queuedAny atomic.Bool
 
 	writeStart atomic.Int64 // unix nanoseconds the current chunk began; 0 when not writing
-	timer      *time.Timer
-	chunk      int // the size of the next chunk of a large buffer (write)
+	timer      *time.Timer  // the write watchdog (expired)
+	watching   atomic.Bool  // timer is armed
+	chunk      int          // the size of the next chunk of a large buffer (write)
 }
 
 func (s *sender) init() {
@@ -316,7 +317,7 @@ func (s *sender) write(buf []byte, ends []int) error {
 		began := time.Now()
 		s.writeStart.Store(began.UnixNano())
 		// Invariant 2: each chunk on the stream is bounded by the write timeout.
-		s.timer.Reset(s.timeout)
+		s.watch()
 		_, err := s.w.Write(buf[start:end])
 		s.writeStart.Store(0)
 		if err != nil {
@@ -327,7 +328,6 @@ func (s *sender) write(buf []byte, ends []int) error {
 		}
 		start = end
 	}
-	s.timer.Stop()
 	return nil
 }
 
@@ -344,11 +344,27 @@ func nextChunk(size int, took, timeout time.Duration) int {
 	return size
 }
 
+// watch makes sure the watchdog is armed for the write that has just
+// stored its start. It stays armed across writes, and looks at whatever
+// write is under way when it fires (expired): resetting and stopping a
+// timer around every write would cost each call the timer heap's work.
+func (s *sender) watch() {
+	if !s.watching.Load() && s.watching.CompareAndSwap(false, true) {
+		s.timer.Reset(s.timeout)
+	}
+}
+
 // expired ends the peer if the write under way has made no progress for
-// the write timeout. Closing the stream is what unblocks the write.
+// the write timeout, and otherwise looks again at that write's deadline,
+// or disarms when no write is under way. Closing the stream is what
+// unblocks the write.
 func (s *sender) expired() {
 	start := s.writeStart.Load()
 	if start == 0 {
+		s.watching.Store(false)
+		if s.writeStart.Load() != 0 { // a write began, and saw the watchdog armed
+			s.watch()
+		}
 		return
 	}
 	if since := time.Since(time.Unix(0, start)); since < s.timeout {
