@@ -109,6 +109,10 @@ func (p *Peer) call(ctx context.Context, method string, args, reply any) error {
 		}
 		return err
 	}
+	if abandon == nil { // a context that never ends: no select to pay for
+		<-c.done
+		return c.err
+	}
 	select {
 	case <-c.done:
 	case <-abandon:

@@ -217,6 +217,7 @@ func (p *Peer) end(err error, closeNow bool) {
 		})
 		p.stopTimers()
 		close(p.done)
+		p.endSpare() // after done: a spare parking now sees done instead
 		for _, c := range calls {
 			c.finish(err)
 		}

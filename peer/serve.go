@@ -80,22 +80,26 @@ func (p *Peer) handOver() {
 }
 
 // park waits to be woken as the reader, reporting false if this goroutine
-// should end instead: another one is the spare, the connection ended, or
-// the reaper found it waiting for a spareLinger (reap).
+// should end instead: another one is the spare, the connection ended
+// (endSpare), or the reaper found it waiting for a spareLinger (reap).
 func (p *Peer) park() bool {
 	if !p.spare.CompareAndSwap(false, true) {
 		return false
 	}
 	p.armReaper(p.parks.Add(1))
 	select {
-	case read := <-p.wake:
-		return read
-	case <-p.done:
+	case <-p.done: // ended before it saw this spare: end will not wake it
+		if p.spare.CompareAndSwap(true, false) {
+			return false
+		}
+		<-p.wake // whoever took the spare first (a hand-over, the reaper) tells it
+		return false
+	default:
 	}
-	if p.spare.CompareAndSwap(true, false) {
-		return false // no longer the spare: this goroutine ends
-	}
-	if !<-p.wake { // a hand-over or the reaper raced the end: take its word
+	// One channel, not a select with done: whoever makes the spare stop
+	// waiting (handOver, reap, end) takes it first, and then says whether
+	// it reads.
+	if !<-p.wake {
 		return false
 	}
 	select {
@@ -103,6 +107,13 @@ func (p *Peer) park() bool {
 		return false
 	default:
 		return true
+	}
+}
+
+// endSpare wakes the spare, if one waits, to end: the connection has ended.
+func (p *Peer) endSpare() {
+	if p.spare.CompareAndSwap(true, false) {
+		p.wake <- false
 	}
 }
 

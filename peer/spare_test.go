@@ -38,3 +38,20 @@ func TestIdleSpareEnds(t *testing.T) {
 	call(a)
 	call(b)
 }
+
+// Closing a peer ends its waiting spare at once, not at the spare's
+// linger: Close returns when every goroutine of the peer has, and a
+// program's deferred Close must not wait a second for an idle spare.
+func TestCloseEndsTheSpareAtOnce(t *testing.T) {
+	a, b := peerPair(t, codec.Msgpack, bindTestServices(), bindTestServices())
+	var got int
+	if err := a.Call(context.Background(), "Arith.Multiply", map[string]int{"A": 7, "B": 8}, &got); err != nil || got != 56 {
+		t.Fatalf("Multiply: %d, %v", got, err)
+	}
+	time.Sleep(10 * time.Millisecond) // b's handler goroutine parks as the spare
+	start := time.Now()
+	b.Close()
+	if took := time.Since(start); took > 500*time.Millisecond {
+		t.Fatalf("Close of a peer with an idle spare took %v; the spare lingers %v", took, time.Second)
+	}
+}
