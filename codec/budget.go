@@ -48,6 +48,7 @@ func (o *Options) decodeRatio() int {
 type decodeBudget struct {
 	ratio int   // of the Conn; 0: unbounded
 	left  int64 // of the current frame
+	amp   typeMemo[int64]
 }
 
 // reset gives a new frame of size bytes its budget.
@@ -69,7 +70,7 @@ func (b *decodeBudget) cheap(size int, t reflect.Type) bool {
 		b.left -= int64(size)
 		return true
 	}
-	bound := int64(size) * (walkMaxPerByte + gobAmp(t))
+	bound := int64(size) * (walkMaxPerByte + b.amp.get(t, gobAmp))
 	if bound > b.left {
 		return false
 	}

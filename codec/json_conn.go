@@ -51,8 +51,9 @@ type jsonConn struct {
 	v2      bool
 	framing jsonFraming // nil for the bare codecs
 	dialect *Dialect
-	byName  bool // an argument that encodes as an object is the params (json_byname.go)
-	lenient bool // by-name params are decoded as encoding/json does (params_fields.go)
+	byName  bool                   // an argument that encodes as an object is the params (json_byname.go)
+	lenient bool                   // by-name params are decoded as encoding/json does (params_fields.go)
+	fields  typeMemo[[]paramField] // of the by-name params decoded
 	rwc     io.ReadWriteCloser
 	fr      *frameReader
 
@@ -583,7 +584,7 @@ func (c *jsonConn) decodeObject(v any, obj []byte) error {
 		}
 		return nil
 	}
-	fields := paramFields(t)
+	fields := c.fields.get(t, paramFields)
 	var why error
 	if !c.lenient {
 		eachMember(obj, func(k, _ []byte) {

@@ -55,11 +55,12 @@ type msgpackEngine interface {
 //	[2, "$/cancelRequest", [msgid]]   cancel (as the dialect spells it)
 //	[2, "$/meta", [{…}]]              the metadata of the next message (msgpack_meta.go)
 type msgpackConn struct {
-	rwc   io.ReadWriteCloser
-	fr    *frameReader
-	stack []uint64
-	eng   msgpackEngine
-	fw    frameWriter
+	rwc    io.ReadWriteCloser
+	fields typeMemo[[]paramField] // of decodeMap
+	fr     *frameReader
+	stack  []uint64
+	eng    msgpackEngine
+	fw     frameWriter
 
 	// The frame just read: its body is params or result.
 	body     []byte
@@ -366,7 +367,7 @@ func (c *msgpackConn) decodeMap(v any, m []byte) error {
 		}
 		return nil
 	}
-	fields := paramFields(t)
+	fields := c.fields.get(t, paramFields)
 	var why error
 	mpEachEntry(m, func(k, _ []byte) {
 		f := fieldFor(fields, k)
