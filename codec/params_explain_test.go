@@ -76,6 +76,7 @@ func TestParamsByNameChecked(t *testing.T) {
 		{`{"A":"7","B":8}`, new(args), `codec: invalid params: param 1 (Args): field A: want int, got string "7"`,
 			`codec: invalid params: param 1 (Args): field A: want int, got string "7"`},
 		{`{"_meta":{"progressToken":1},"A":1,"B":2}`, new(args), "", ""},
+		{`{"A":7,"B":8,"workDoneToken":"w1"}`, new(args), `codec: invalid params: param 1 (Args): unknown field "workDoneToken"; it has A, B (a member LSP's clients add: serve them with Options.Dialect = codec.LSPDialect, or set Options.LenientParams)`, ""},
 		{`null`, new(args), "codec: invalid params: missing params: want Args", ""},
 		{`[]`, new(args), "codec: invalid params: missing params: want Args", ""},
 		{``, new(args), "codec: invalid params: missing params: want Args", ""},

@@ -123,9 +123,16 @@ func fieldList(fields []paramField) string {
 	return strings.Join(names, ", ")
 }
 
-// unknownField is the error of a key no field takes.
+// unknownField is the error of a key no field takes. A key that LSP's
+// clients add to every request they can (VS Code's workDoneToken) says
+// how to serve them: the server was not told it speaks LSP.
 func unknownField(t reflect.Type, key []byte) error {
-	return fmt.Errorf("%w: param 1 (%s): unknown field %q; it has %s", ErrInvalidParams, typeName(t), key, fieldList(paramFields(t)))
+	hint := ""
+	switch string(key) {
+	case LSPDialect.RequestToken, LSPDialect.StreamToken:
+		hint = " (a member LSP's clients add: serve them with Options.Dialect = codec.LSPDialect, or set Options.LenientParams)"
+	}
+	return fmt.Errorf("%w: param 1 (%s): unknown field %q; it has %s%s", ErrInvalidParams, typeName(t), key, fieldList(paramFields(t)), hint)
 }
 
 // fieldMismatch is the error of a value that does not fit its field.
