@@ -21,19 +21,7 @@ type jsonMembers struct {
 // with '{'. A key written with escapes is compared after unescaping.
 func readMembers(obj []byte, m *jsonMembers) {
 	*m = jsonMembers{}
-	i := skipJSONSpace(obj, 1)
-	for i < len(obj) && obj[i] == '"' {
-		keyEnd := skipJSONString(obj, i)
-		key := obj[i+1 : keyEnd-1]
-		if bytes.IndexByte(key, '\\') >= 0 {
-			var s string
-			json.Unmarshal(obj[i:keyEnd], &s)
-			key = []byte(s)
-		}
-		i = skipJSONSpace(obj, keyEnd)
-		i = skipJSONSpace(obj, i+1) // past ':'
-		end := skipJSONValue(obj, i)
-		value := obj[i:end]
+	eachMember(obj, func(key, value []byte) {
 		switch string(key) {
 		case "jsonrpc":
 			m.version = value
@@ -50,11 +38,7 @@ func readMembers(obj []byte, m *jsonMembers) {
 		case "_meta":
 			m.meta = value
 		}
-		i = skipJSONSpace(obj, end)
-		if i < len(obj) && obj[i] == ',' {
-			i = skipJSONSpace(obj, i+1)
-		}
-	}
+	})
 }
 
 func skipJSONSpace(b []byte, i int) int {

@@ -236,16 +236,7 @@ func (p *Peer) notify(ctx context.Context, method string, args any) error {
 		return err
 	}
 	h := codec.Header{Kind: codec.Notification, ServiceMethod: p.registry.wireName(method), Meta: OutgoingMetadata(ctx)}
-	abandon := ctx.Done()
-	flush, err := p.out.send(h, args, false, waitForRoom, abandon)
-	p.kick(flush, flushFor(abandon))
-	switch {
-	case err == nil, errors.Is(err, codec.ErrEncode):
-		return err
-	case errors.Is(err, errAbandoned):
-		return ctx.Err()
-	}
-	return p.closedErr(err)
+	return p.sendUnanswered(ctx, h, args)
 }
 
 // deliver hands the answer the reader has just read to its call, decoding

@@ -2,7 +2,6 @@ package peer
 
 import (
 	"context"
-	"errors"
 	"sync"
 
 	"github.com/duplexrpc/duplex/codec"
@@ -89,17 +88,7 @@ func ReportProgress(ctx context.Context, v any) error {
 	if err := ctx.Err(); err != nil {
 		return err // cancelled: its caller wants nothing more of it
 	}
-	h := codec.Header{Kind: codec.Progress, Token: r.token}
-	abandon := ctx.Done()
-	flush, err := p.out.send(h, v, false, waitForRoom, abandon)
-	p.kick(flush, flushFor(abandon))
-	switch {
-	case err == nil, errors.Is(err, codec.ErrEncode):
-		return err
-	case errors.Is(err, errAbandoned):
-		return ctx.Err()
-	}
-	return p.closedErr(err)
+	return p.sendUnanswered(ctx, codec.Header{Kind: codec.Progress, Token: r.token}, v)
 }
 
 // logContext is the context a log line about c is written with: its

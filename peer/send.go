@@ -1,6 +1,7 @@
 package peer
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -421,6 +422,23 @@ func (p *Peer) kick(flush bool, mode flushMode) {
 	default:
 		p.out.flushFrom(mode)
 	}
+}
+
+// sendUnanswered queues a frame that gets no answer (a notification, a
+// progress report) and has it written, waiting for room in the queue no
+// longer than ctx: ctx's error if it ended first, the connection's if it
+// is gone, and an encoding error as it is.
+func (p *Peer) sendUnanswered(ctx context.Context, h codec.Header, v any) error {
+	abandon := ctx.Done()
+	flush, err := p.out.send(h, v, false, waitForRoom, abandon)
+	p.kick(flush, flushFor(abandon))
+	switch {
+	case err == nil, errors.Is(err, codec.ErrEncode):
+		return err
+	case errors.Is(err, errAbandoned):
+		return ctx.Err()
+	}
+	return p.closedErr(err)
 }
 
 // flushFor is how a caller with this abandon channel flushes: one that
