@@ -5,11 +5,12 @@
 #	benchmarks/run.sh                           # COUNT=6 BENCHTIME=300ms CPU=1,2
 #	COUNT=10 BENCHTIME=1s benchmarks/run.sh     # longer, steadier
 #	BENCH='Call/net=tcp/size=tiny' benchmarks/run.sh  # a subset (the report shows what ran)
-#	LIBRARY=/tmp/duplex-at-HEAD benchmarks/run.sh     # measure another copy of the library
+#	LIBRARY=$PWD/../duplex-at-HEAD benchmarks/run.sh  # measure another copy of the library
 #
 # LIBRARY replaces the module's "replace github.com/duplexrpc/duplex => ../"
 # for this run only (through go's -modfile), e.g. with a snapshot made by
-# "git archive HEAD | tar -x -C /tmp/duplex-at-HEAD", so that a library being
+# "mkdir ../duplex-at-HEAD && git archive HEAD | tar -x -C ../duplex-at-HEAD"
+# (from the top of the clone), so that a library being
 # edited while the benchmarks run cannot change what they measure.
 #
 # The runs are interleaved: each of the COUNT rounds runs every benchmark

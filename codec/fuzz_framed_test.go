@@ -61,11 +61,11 @@ func FuzzJSONRPC2Lines(f *testing.F) {
 func lspPeerMessages() []string {
 	return []string{
 		`{"jsonrpc":"2.0","method":"initialized","params":{}}`,
-		`{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"processId":null,"rootUri":"file:///tmp/w","capabilities":{"workspace":{"configuration":true},"window":{"workDoneProgress":true}},"workspaceFolders":[{"uri":"file:///tmp/w","name":"w"}]}}`,
-		`{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///tmp/w/main.go","languageId":"go","version":1,"text":"package main\n\nfunc main() {}\n"}}}`,
-		`{"jsonrpc":"2.0","id":3,"method":"textDocument/hover","params":{"textDocument":{"uri":"file:///tmp/w/main.go"},"position":{"line":2,"character":6}}}`,
+		`{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"processId":null,"rootUri":"file:///w","capabilities":{"workspace":{"configuration":true},"window":{"workDoneProgress":true}},"workspaceFolders":[{"uri":"file:///w","name":"w"}]}}`,
+		`{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///w/main.go","languageId":"go","version":1,"text":"package main\n\nfunc main() {}\n"}}}`,
+		`{"jsonrpc":"2.0","id":3,"method":"textDocument/hover","params":{"textDocument":{"uri":"file:///w/main.go"},"position":{"line":2,"character":6}}}`,
 		`{"jsonrpc":"2.0","result":{"contents":{"kind":"markdown","value":"func main()"},"range":{"start":{"line":2,"character":5},"end":{"line":2,"character":9}}},"id":3}`,
-		`{"jsonrpc":"2.0","method":"workspace/configuration","params":{"items":[{"scopeUri":"file:///tmp/w","section":"gopls"}]},"id":1}`,
+		`{"jsonrpc":"2.0","method":"workspace/configuration","params":{"items":[{"scopeUri":"file:///w","section":"gopls"}]},"id":1}`,
 		`{"jsonrpc":"2.0","method":"window/workDoneProgress/create","params":{"token":"8410317045839404467"},"id":2}`,
 		`{"jsonrpc":"2.0","method":"$/progress","params":{"token":"8410317045839404467","value":{"kind":"begin","title":"Setting up workspace","message":"Loading packages..."}}}`,
 		`{"jsonrpc":"2.0","method":"window/logMessage","params":{"type":3,"message":"Loading packages..."}}`,
