@@ -51,7 +51,7 @@ type Peer struct {
 	pv       codec.ProgressValue // the reader's, for an item of a stream
 	ahead    readAheader         // the conn, if it says what it has buffered
 	spare    atomic.Bool         // a goroutine waits on wake to be the next reader
-	wake     chan bool           // to the spare: true, read; false, end (reap)
+	wake     chan bool           // to the spare: true, read; false, end (reap, endSpare)
 	parks    atomic.Uint64       // the spare's parks so far, for reap
 	reaping  atomic.Bool         // a reap is due (armReaper)
 	lastRead atomic.Int64        // unix nanoseconds of the last frame read, for IdleTimeout
